@@ -1,0 +1,452 @@
+/*
+ * admin.c -- the administrative transitions tqd, tq and tqtop use.
+ *
+ * Copyright (c) 2026 The tq authors.  MIT licence; see COPYING.
+ *
+ * Promotion of due tasks, reclaim of expired leases, dead-letter requeue,
+ * purge, trim and listing, pause and resume.  Each script call does a
+ * bounded amount of work (at most TQ_ADMIN_BATCH tasks, or the caller's
+ * max), so Redis is never blocked for long; the "all" variants loop here,
+ * in the client, one bounded call after another.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tq-int.h"
+
+#define TQ_ADMIN_BATCH	500	/* tasks per script call for "all" */
+#define TQ_IDS_BATCH	500	/* ids per script call when given ids */
+
+/* Validate queue and return its keys, or NULL. */
+static struct tq_keys *
+tq_admin_keys(struct tq_client *c, const char *queue, struct tq_error *err)
+{
+	if (tq_check_name("queue name", queue, err) != 0)
+		return (NULL);
+	return (tq_client_keys(c, queue));
+}
+
+/* Read {a, b} (and with c, a third) integers from a script reply. */
+static int
+tq_reply_pair(const redisReply *reply, long long *a, long long *b,
+    long long *c, const char *what, struct tq_error *err)
+{
+	size_t	i, n = c != NULL ? 3 : 2;
+
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != n) {
+		tq_error_set(err, TQ_EPROTO, "%s: unexpected reply", what);
+		return (-1);
+	}
+	for (i = 0; i < n; i++) {
+		if (reply->element[i]->type != REDIS_REPLY_INTEGER) {
+			tq_error_set(err, TQ_EPROTO, "%s: unexpected reply",
+			    what);
+			return (-1);
+		}
+	}
+	*a = reply->element[0]->integer;
+	*b = reply->element[1]->integer;
+	if (c != NULL)
+		*c = reply->element[2]->integer;
+	return (0);
+}
+
+/* Run script and read its {a, b} reply. */
+static int
+tq_admin_pair(struct tq_client *c, int script, const char **keys, int nkeys,
+    const char **args, int nargs, long long *a, long long *b,
+    struct tq_error *err)
+{
+	redisReply	*reply;
+	long long	 c3;
+	int		 rc;
+
+	reply = tq_client_eval(c, script, keys, nkeys, args, nargs, err);
+	if (reply == NULL)
+		return (-1);
+	rc = tq_reply_pair(reply, a, b, script == TQ_SCRIPT_REQUEUE ? &c3 :
+	    NULL, tq_script_name(script), err);
+	freeReplyObject(reply);
+	return (rc);
+}
+
+static void
+tq_ready_keys(const struct tq_keys *k, const char **out)
+{
+	int	i;
+
+	for (i = 0; i <= TQ_PRIORITY_MAX; i++)
+		out[i] = k->k[TQ_K_READY9 - i];
+}
+
+int
+tq_promote(struct tq_client *c, const char *queue, int max, int *moved,
+    int64_t *next_due_ms, struct tq_error *err)
+{
+	struct tq_keys	*k;
+	const char	*keys[14], *args[2];
+	char		 n[16], cap[16];
+	long long	 a, b;
+
+	if ((k = tq_admin_keys(c, queue, err)) == NULL)
+		return (-1);
+	keys[0] = k->k[TQ_K_SCHED];
+	keys[1] = k->k[TQ_K_RETRY];
+	keys[2] = k->k[TQ_K_BODY];
+	keys[3] = k->k[TQ_K_WAKE];
+	tq_ready_keys(k, keys + 4);
+	snprintf(n, sizeof n, "%d", max > 0 ? max : 1);
+	snprintf(cap, sizeof cap, "%d", TQ_WAKE_MAX);
+	args[0] = n;
+	args[1] = cap;
+	if (tq_admin_pair(c, TQ_SCRIPT_PROMOTE, keys, 14, args, 2, &a, &b,
+	    err) != 0)
+		return (-1);
+	if (moved != NULL)
+		*moved = (int)a;
+	if (next_due_ms != NULL)
+		*next_due_ms = b;
+	return (0);
+}
+
+int
+tq_reclaim(struct tq_client *c, const char *queue, int max, int *reclaimed,
+    int64_t *next_deadline_ms, struct tq_error *err)
+{
+	struct tq_keys		*k;
+	struct tq_queue_policy	 policy;
+	const char		*keys[8], *args[2 + TQ_BACKOFF_STEPS];
+	char			 n[16], deadmax[24];
+	char			 delays[TQ_BACKOFF_STEPS][24];
+	long long		 a, b;
+	int			 i;
+
+	if ((k = tq_admin_keys(c, queue, err)) == NULL)
+		return (-1);
+	tq_config_policy(tq_client_config(c), queue, &policy);
+	keys[0] = k->k[TQ_K_ACTIVE];
+	keys[1] = k->k[TQ_K_LEASE];
+	keys[2] = k->k[TQ_K_BODY];
+	keys[3] = k->k[TQ_K_META];
+	keys[4] = k->k[TQ_K_RETRY];
+	keys[5] = k->k[TQ_K_DEAD];
+	keys[6] = k->k[TQ_K_STATS];
+	keys[7] = k->k[TQ_K_HIST];
+	snprintf(n, sizeof n, "%d", max > 0 ? max : 1);
+	snprintf(deadmax, sizeof deadmax, "%lld", (long long)policy.dead_max);
+	args[0] = n;
+	args[1] = deadmax;
+	/* The script picks the delay by attempt; the formula stays in C. */
+	for (i = 0; i < TQ_BACKOFF_STEPS; i++) {
+		snprintf(delays[i], sizeof delays[i], "%lld",
+		    (long long)tq_backoff_ms(policy.retry_base_ms,
+		    policy.retry_cap_ms, i + 1, tq_random_unit()));
+		args[2 + i] = delays[i];
+	}
+	if (tq_admin_pair(c, TQ_SCRIPT_RECLAIM, keys, 8, args,
+	    2 + TQ_BACKOFF_STEPS, &a, &b, err) != 0)
+		return (-1);
+	/* The reclaimed are now in retry: have tqd look at this queue. */
+	if (a > 0)
+		(void)tq_hint_due(c, queue, 1, NULL);
+	if (reclaimed != NULL)
+		*reclaimed = (int)a;
+	if (next_deadline_ms != NULL)
+		*next_deadline_ms = b;
+	return (0);
+}
+
+/*
+ * Requeue or purge: with ids, in slices of TQ_IDS_BATCH; without, the
+ * oldest TQ_ADMIN_BATCH at a time until a call finds none.  prefix holds
+ * the script's keys and fixed arguments; ids follow them.
+ */
+static int
+tq_dead_apply(struct tq_client *c, int script, const char **keys, int nkeys,
+    const char **fixed, int nfixed, const char *const *ids, size_t nids,
+    long long *done, long long *missing, struct tq_error *err)
+{
+	const char	**args;
+	long long	  a, b;
+	size_t		  i, n;
+	int		  rc = 0;
+
+	args = tq_xreallocarray(NULL, (size_t)nfixed + TQ_IDS_BATCH,
+	    sizeof *args);
+	memcpy(args, fixed, (size_t)nfixed * sizeof *args);
+	*done = *missing = 0;
+	for (i = 0; rc == 0; i += n) {
+		n = 0;
+		if (ids != NULL) {
+			if (i >= nids)
+				break;
+			n = nids - i < TQ_IDS_BATCH ? nids - i : TQ_IDS_BATCH;
+			memcpy(args + nfixed, ids + i, n * sizeof *args);
+		}
+		rc = tq_admin_pair(c, script, keys, nkeys, args,
+		    nfixed + (int)n, &a, &b, err);
+		if (rc == 0) {
+			*done += a;
+			*missing += b;
+		}
+		if (ids == NULL && a + b == 0)
+			break;
+	}
+	free(args);
+	return (rc);
+}
+
+static void
+tq_requeue_keys(const struct tq_keys *k, const char **keys)
+{
+	keys[0] = k->k[TQ_K_DEAD];
+	keys[1] = k->k[TQ_K_BODY];
+	keys[2] = k->k[TQ_K_META];
+	keys[3] = k->k[TQ_K_WAKE];
+	tq_ready_keys(k, keys + 4);
+}
+
+int
+tq_dead_requeue(struct tq_client *c, const char *queue,
+    const char *const *ids, size_t nids, long long *done, long long *missing,
+    struct tq_error *err)
+{
+	struct tq_keys	*k;
+	const char	*keys[14], *fixed[5];
+	char		 max[16], cap[16];
+	long long	 d, m;
+	size_t		 i;
+
+	if ((k = tq_admin_keys(c, queue, err)) == NULL)
+		return (-1);
+	for (i = 0; ids != NULL && i < nids; i++) {
+		if (tq_check_name("task id", ids[i], err) != 0)
+			return (-1);
+	}
+	tq_requeue_keys(k, keys);
+	snprintf(max, sizeof max, "%d", TQ_ADMIN_BATCH);
+	snprintf(cap, sizeof cap, "%d", TQ_WAKE_MAX);
+	fixed[0] = max;
+	fixed[1] = cap;
+	fixed[2] = "0";		/* any age */
+	fixed[3] = "0";		/* no cycle cap */
+	fixed[4] = "0";		/* offset */
+	if (tq_dead_apply(c, TQ_SCRIPT_REQUEUE, keys, 14, fixed, 5, ids, nids,
+	    &d, &m, err) != 0)
+		return (-1);
+	if (done != NULL)
+		*done = d;
+	if (missing != NULL)
+		*missing = m;
+	return (0);
+}
+
+int
+tq_dead_requeue_aged(struct tq_client *c, const char *queue, int64_t age_ms,
+    int cycles, int max, long long offset, int *requeued, int *skipped,
+    struct tq_error *err)
+{
+	struct tq_keys	*k;
+	const char	*keys[14], *args[5];
+	char		 n[16], cap[16], age[24], cyc[16], off[24];
+	long long	 d, m, s;
+	redisReply	*reply;
+	int		 rc;
+
+	if ((k = tq_admin_keys(c, queue, err)) == NULL)
+		return (-1);
+	tq_requeue_keys(k, keys);
+	snprintf(n, sizeof n, "%d", max > 0 ? max : 1);
+	snprintf(cap, sizeof cap, "%d", TQ_WAKE_MAX);
+	snprintf(age, sizeof age, "%lld", (long long)(age_ms > 0 ? age_ms : 0));
+	snprintf(cyc, sizeof cyc, "%d", cycles > 0 ? cycles : 0);
+	snprintf(off, sizeof off, "%lld", offset > 0 ? offset : 0);
+	args[0] = n;
+	args[1] = cap;
+	args[2] = age;
+	args[3] = cyc;
+	args[4] = off;
+	reply = tq_client_eval(c, TQ_SCRIPT_REQUEUE, keys, 14, args, 5, err);
+	if (reply == NULL)
+		return (-1);
+	rc = tq_reply_pair(reply, &d, &m, &s, "requeue", err);
+	freeReplyObject(reply);
+	if (rc == 0) {
+		*requeued = (int)d;
+		*skipped = (int)s;
+	}
+	return (rc);
+}
+
+int
+tq_dead_purge(struct tq_client *c, const char *queue, const char *const *ids,
+    size_t nids, long long *done, long long *missing, struct tq_error *err)
+{
+	struct tq_keys	*k;
+	const char	*keys[3], *fixed[1];
+	char		 max[16];
+	long long	 d, m;
+	size_t		 i;
+
+	if ((k = tq_admin_keys(c, queue, err)) == NULL)
+		return (-1);
+	for (i = 0; ids != NULL && i < nids; i++) {
+		if (tq_check_name("task id", ids[i], err) != 0)
+			return (-1);
+	}
+	keys[0] = k->k[TQ_K_DEAD];
+	keys[1] = k->k[TQ_K_BODY];
+	keys[2] = k->k[TQ_K_META];
+	snprintf(max, sizeof max, "%d", TQ_ADMIN_BATCH);
+	fixed[0] = max;
+	if (tq_dead_apply(c, TQ_SCRIPT_PURGE, keys, 3, fixed, 1, ids, nids,
+	    &d, &m, err) != 0)
+		return (-1);
+	if (done != NULL)
+		*done = d;
+	if (missing != NULL)
+		*missing = m;
+	return (0);
+}
+
+int
+tq_dead_trim(struct tq_client *c, const char *queue, long long max_count,
+    int64_t max_age_ms, int max, int *removed, struct tq_error *err)
+{
+	struct tq_keys	*k;
+	const char	*keys[3], *args[3];
+	char		 count[24], age[24], n[16];
+	redisReply	*reply;
+	int		 rc = 0;
+
+	if ((k = tq_admin_keys(c, queue, err)) == NULL)
+		return (-1);
+	keys[0] = k->k[TQ_K_DEAD];
+	keys[1] = k->k[TQ_K_BODY];
+	keys[2] = k->k[TQ_K_META];
+	snprintf(count, sizeof count, "%lld", max_count > 0 ? max_count : 0);
+	snprintf(age, sizeof age, "%lld",
+	    (long long)(max_age_ms > 0 ? max_age_ms : 0));
+	snprintf(n, sizeof n, "%d", max > 0 ? max : 1);
+	args[0] = count;
+	args[1] = age;
+	args[2] = n;
+	reply = tq_client_eval(c, TQ_SCRIPT_TRIM, keys, 3, args, 3, err);
+	if (reply == NULL)
+		return (-1);
+	if (reply->type == REDIS_REPLY_INTEGER) {
+		if (removed != NULL)
+			*removed = (int)reply->integer;
+	} else {
+		tq_error_set(err, TQ_EPROTO, "trim: unexpected reply");
+		rc = -1;
+	}
+	freeReplyObject(reply);
+	return (rc);
+}
+
+/* One dead letter of a deadlist reply: id, failed_at, body, meta. */
+static struct tq_task_info *
+tq_dead_info(const char *queue, redisReply **e)
+{
+	struct tq_task_info	*info;
+
+	info = tq_xcalloc(1, sizeof *info);
+	if (e[2]->len == 0 || tq_task_info_fill(info, e[2]->str,
+	    e[3]->len > 0 ? e[3]->str : NULL) != 0) {
+		/* No body, or not one of ours: show what we have. */
+		if (info->body == NULL && e[2]->len > 0)
+			info->body = tq_xstrdup(e[2]->str);
+	}
+	if (info->id == NULL)
+		info->id = tq_xstrdup(e[0]->str);
+	if (info->queue == NULL)
+		info->queue = tq_xstrdup(queue);
+	info->state = TQ_STATE_DEAD;
+	if (info->failed_at == 0)
+		info->failed_at = e[1]->integer;
+	return (info);
+}
+
+int
+tq_dead_list(struct tq_client *c, const char *queue, long long offset,
+    int limit, struct tq_task_info ***out, size_t *n, struct tq_error *err)
+{
+	struct tq_keys	*k;
+	const char	*keys[3], *args[2];
+	char		 off[24], lim[16];
+	redisReply	*reply;
+	size_t		 i, count;
+
+	*out = NULL;
+	*n = 0;
+	if ((k = tq_admin_keys(c, queue, err)) == NULL)
+		return (-1);
+	if (offset < 0 || limit < 1) {
+		tq_error_set(err, TQ_EINVAL, "dead list: bad offset or limit");
+		return (-1);
+	}
+	keys[0] = k->k[TQ_K_DEAD];
+	keys[1] = k->k[TQ_K_BODY];
+	keys[2] = k->k[TQ_K_META];
+	snprintf(off, sizeof off, "%lld", offset);
+	snprintf(lim, sizeof lim, "%d", limit);
+	args[0] = off;
+	args[1] = lim;
+	reply = tq_client_eval(c, TQ_SCRIPT_DEADLIST, keys, 3, args, 2, err);
+	if (reply == NULL)
+		return (-1);
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
+	    (reply->elements - 1) % 4 != 0) {
+		freeReplyObject(reply);
+		tq_error_set(err, TQ_EPROTO, "dead list: unexpected reply");
+		return (-1);
+	}
+	count = (reply->elements - 1) / 4;
+	*out = tq_xreallocarray(NULL, count, sizeof **out);
+	for (i = 0; i < count; i++)
+		(*out)[i] = tq_dead_info(queue, reply->element + 1 + 4 * i);
+	*n = count;
+	freeReplyObject(reply);
+	return (0);
+}
+
+int
+tq_pause(struct tq_client *c, const char *queue, struct tq_error *err)
+{
+	struct tq_keys	*k;
+	const char	*keys[1];
+	redisReply	*reply;
+
+	if ((k = tq_admin_keys(c, queue, err)) == NULL)
+		return (-1);
+	keys[0] = k->k[TQ_K_PAUSED];
+	if ((reply = tq_client_eval(c, TQ_SCRIPT_PAUSE, keys, 1, NULL, 0,
+	    err)) == NULL)
+		return (-1);
+	freeReplyObject(reply);
+	return (0);
+}
+
+int
+tq_resume(struct tq_client *c, const char *queue, struct tq_error *err)
+{
+	struct tq_keys	*k;
+	const char	*keys[2], *args[1];
+	char		 cap[16];
+	redisReply	*reply;
+
+	if ((k = tq_admin_keys(c, queue, err)) == NULL)
+		return (-1);
+	keys[0] = k->k[TQ_K_PAUSED];
+	keys[1] = k->k[TQ_K_WAKE];
+	snprintf(cap, sizeof cap, "%d", TQ_WAKE_MAX);
+	args[0] = cap;
+	if ((reply = tq_client_eval(c, TQ_SCRIPT_RESUME, keys, 2, args, 1,
+	    err)) == NULL)
+		return (-1);
+	freeReplyObject(reply);
+	return (0);
+}

@@ -1,0 +1,218 @@
+/*
+ * inspect.c -- find one task by id and say where it is.
+ *
+ * Copyright (c) 2026 The tq authors.  MIT licence; see COPYING.
+ *
+ * Task keys are per queue (so each queue can live on its own Cluster
+ * node), and an id alone does not say which queue holds it.  Without a
+ * queue we ask every known queue at once, one read-only script each in a
+ * single pipeline: the cost grows with the number of queues, never with
+ * the number of tasks.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tq-int.h"
+
+static const struct {
+	const char	*name;
+	enum tq_state	 state;
+} tq_states[] = {
+	{ "scheduled", TQ_STATE_SCHEDULED },
+	{ "ready", TQ_STATE_READY },
+	{ "active", TQ_STATE_ACTIVE },
+	{ "retry", TQ_STATE_RETRY },
+	{ "dead", TQ_STATE_DEAD },
+	{ "done", TQ_STATE_DONE },
+};
+
+static enum tq_state
+tq_state_parse(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < TQ_NITEMS(tq_states); i++) {
+		if (strcmp(s, tq_states[i].name) == 0)
+			return (tq_states[i].state);
+	}
+	return (TQ_STATE_UNKNOWN);
+}
+
+/* Append the inspect script for id in queue; rkey is kept by the caller. */
+static void
+tq_inspect_append(struct tq_client *c, const char *queue, const char *id,
+    const char *rkey)
+{
+	struct tq_keys	*k = tq_client_keys(c, queue);
+	const char	*keys[8], *args[1];
+
+	keys[0] = k->k[TQ_K_BODY];
+	keys[1] = k->k[TQ_K_META];
+	keys[2] = k->k[TQ_K_SCHED];
+	keys[3] = k->k[TQ_K_ACTIVE];
+	keys[4] = k->k[TQ_K_LEASE];
+	keys[5] = k->k[TQ_K_RETRY];
+	keys[6] = k->k[TQ_K_DEAD];
+	keys[7] = rkey;
+	args[0] = id;
+	tq_redis_append_eval(tq_client_redis(c), TQ_SCRIPT_INSPECT, 8, keys, 1,
+	    args, NULL);
+}
+
+/* Turn an inspect reply into a new record; NULL for "unknown". */
+static struct tq_task_info *
+tq_inspect_info(const redisReply *reply, const char *queue, const char *id)
+{
+	struct tq_task_info	*info;
+	redisReply		**e = reply->element;
+	enum tq_state		 state;
+	const char		*at;
+
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 7 ||
+	    e[0]->type != REDIS_REPLY_STRING)
+		return (NULL);
+	if ((state = tq_state_parse(e[0]->str)) == TQ_STATE_UNKNOWN)
+		return (NULL);
+	info = tq_xcalloc(1, sizeof *info);
+	if (e[1]->len > 0)
+		(void)tq_task_info_fill(info, e[1]->str,
+		    e[2]->len > 0 ? e[2]->str : NULL);
+	if (info->body == NULL && e[1]->len > 0)
+		info->body = tq_xstrdup(e[1]->str);
+	if (info->id == NULL)
+		info->id = tq_xstrdup(id);
+	if (info->queue == NULL)
+		info->queue = tq_xstrdup(queue);
+	info->state = state;
+	switch (state) {
+	case TQ_STATE_SCHEDULED:
+	case TQ_STATE_RETRY:
+		info->scheduled_at = e[3]->integer;
+		break;
+	case TQ_STATE_ACTIVE:
+		info->lease_deadline = e[3]->integer;
+		/* Tokens are "random@worker". */
+		if ((at = strchr(e[4]->str, '@')) != NULL && at[1] != '\0')
+			info->worker = tq_xstrdup(at + 1);
+		break;
+	case TQ_STATE_DEAD:
+		if (info->failed_at == 0)
+			info->failed_at = e[3]->integer;
+		break;
+	case TQ_STATE_DONE:
+		info->result = tq_xstrdup(e[5]->str);
+		info->finished_at = e[6]->integer;
+		break;
+	default:
+		break;
+	}
+	return (info);
+}
+
+/* Ask queues[0..n) in one pipeline; the first that holds id wins. */
+static int
+tq_inspect_queues(struct tq_client *c, const char *const *queues, size_t n,
+    const char *id, struct tq_task_info **out, struct tq_error *err)
+{
+	struct tq_redis	*r = tq_client_redis(c);
+	redisReply	*reply;
+	char		**rkeys;
+	size_t		 i;
+	int		 rc = 0;
+
+	if (tq_redis_prepare(r, TQ_SCRIPT_INSPECT, err) != 0)
+		return (-1);
+	rkeys = tq_xreallocarray(NULL, n, sizeof *rkeys);
+	for (i = 0; i < n; i++) {
+		rkeys[i] = tq_key_result(tq_client_namespace(c), queues[i], id);
+		tq_inspect_append(c, queues[i], id, rkeys[i]);
+	}
+	for (i = 0; i < n; i++) {
+		if ((reply = tq_redis_reply(r, err)) == NULL) {
+			rc = -1;
+			break;
+		}
+		if (rc == 0 && tq_redis_reply_error(r, reply, err) != 0)
+			rc = -1;
+		else if (rc == 0 && *out == NULL)
+			*out = tq_inspect_info(reply, queues[i], id);
+		freeReplyObject(reply);
+	}
+	for (i = 0; i < n; i++)
+		free(rkeys[i]);
+	free(rkeys);
+	if (rc != 0) {
+		tq_task_info_free(*out);
+		*out = NULL;
+	}
+	return (rc);
+}
+
+/* Read-only, so after NOSCRIPT (scripts reloaded) simply go again. */
+static int
+tq_inspect_retry(struct tq_client *c, const char *const *queues, size_t n,
+    const char *id, struct tq_task_info **out, struct tq_error *err)
+{
+	struct tq_error	local;
+
+	if (err == NULL)
+		err = &local;
+	if (tq_inspect_queues(c, queues, n, id, out, err) == 0)
+		return (0);
+	if (strstr(err->msg, "NOSCRIPT") == NULL)
+		return (-1);
+	tq_error_clear(err);
+	return (tq_inspect_queues(c, queues, n, id, out, err));
+}
+
+int
+tq_inspect(struct tq_client *c, const char *queue, const char *id,
+    struct tq_task_info **out, struct tq_error *err)
+{
+	char	**names = NULL;
+	size_t	  n = 0;
+	int	  rc;
+
+	*out = NULL;
+	if (tq_check_name("task id", id, err) != 0)
+		return (-1);
+	if (queue != NULL) {
+		if (tq_check_name("queue name", queue, err) != 0)
+			return (-1);
+		rc = tq_inspect_retry(c, &queue, 1, id, out, err);
+	} else {
+		if (tq_queues(c, &names, &n, err) != 0)
+			return (-1);
+		rc = n == 0 ? 0 : tq_inspect_retry(c,
+		    (const char *const *)names, n, id, out, err);
+		tq_strv_free(names, n);
+	}
+	if (rc == 0 && *out == NULL) {
+		tq_error_set(err, TQ_ENOTFOUND, "task %s not found", id);
+		rc = -1;
+	}
+	return (rc);
+}
+
+int
+tq_result(struct tq_client *c, const char *queue, const char *id, char **out,
+    struct tq_error *err)
+{
+	struct tq_task_info	*info;
+
+	*out = NULL;
+	if (tq_inspect(c, queue, id, &info, err) != 0)
+		return (-1);
+	if (info->state != TQ_STATE_DONE || info->result == NULL) {
+		tq_error_set(err, TQ_ENOTFOUND, "task %s has no result yet "
+		    "(it is %s)", id, tq_state_name(info->state));
+		tq_task_info_free(info);
+		return (-1);
+	}
+	*out = info->result;
+	info->result = NULL;
+	tq_task_info_free(info);
+	return (0);
+}

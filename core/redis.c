@@ -1,0 +1,495 @@
+/*
+ * redis.c -- the connection to Redis; the only file that uses hiredis.
+ *
+ * Copyright (c) 2026 The tq authors.  MIT licence; see COPYING.
+ *
+ * One struct tq_redis is one synchronous hiredis connection with the
+ * settings of a configuration: TCP or unix socket, AUTH (password or ACL
+ * user), database, connect and command timeouts, TCP keepalive.  It
+ * connects lazily and again after the link breaks, with an exponential
+ * backoff between failed attempts so a down Redis is not hammered.  It
+ * also runs the Lua scripts by SHA, loading each into Redis the first time
+ * a connection needs it and again after NOSCRIPT (Redis restarted or
+ * SCRIPT FLUSH), so callers never see that cache.
+ *
+ * Commands are never retried here after they were sent: a write whose
+ * reply was lost may have run, and only the caller knows whether running
+ * it twice is safe.  What this file does guarantee is that a connection
+ * closed by the server while we were idle is noticed before a command is
+ * written to it (stale_check), so a Redis restart costs no failed call.
+ */
+
+#include <sys/time.h>
+
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tq-int.h"
+
+#define TQ_BACKOFF_FIRST_MS	100
+#define TQ_IDLE_CHECK_MS	1000	/* probe links idle longer than this */
+
+struct tq_redis {
+	redisContext	*ctx;
+	struct tq_url	 url;
+	char		*address;	/* for messages: host:port or path */
+	int64_t		 connect_ms;
+	int64_t		 command_ms;
+	int		 keepalive;
+
+	int64_t		 backoff_ms;	/* next wait after a failed connect */
+	int64_t		 backoff_max_ms;
+	int64_t		 retry_at_ms;	/* monotonic; no attempt before */
+	char		 last_error[256];	/* as struct tq_error.msg */
+	int64_t		 last_used_ms;
+	int		 pending;	/* appended, replies not yet read */
+	unsigned	 generation;	/* connections made so far */
+
+	char		 sha[TQ_NSCRIPTS][41];	/* "" until loaded */
+};
+
+static struct timeval
+tq_tv(int64_t ms)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	return (tv);
+}
+
+struct tq_redis *
+tq_redis_new(const struct tq_config *cfg, struct tq_error *err)
+{
+	struct tq_redis	*r;
+
+	r = tq_xcalloc(1, sizeof *r);
+	if (tq_url_from_config(cfg, &r->url, err) != 0) {
+		free(r);
+		return (NULL);
+	}
+	if (r->url.path != NULL)
+		r->address = tq_xstrdup(r->url.path);
+	else if (strchr(r->url.host, ':') != NULL)
+		r->address = tq_xasprintf("[%s]:%d", r->url.host, r->url.port);
+	else
+		r->address = tq_xasprintf("%s:%d", r->url.host, r->url.port);
+	r->connect_ms = tq_config_int(cfg, "redis", "connect_timeout");
+	r->command_ms = tq_config_int(cfg, "redis", "command_timeout");
+	r->keepalive = (int)tq_config_int(cfg, "redis", "keepalive");
+	r->backoff_max_ms = tq_config_int(cfg, "redis", "reconnect_max");
+	r->backoff_ms = TQ_BACKOFF_FIRST_MS;
+	return (r);
+}
+
+void
+tq_redis_free(struct tq_redis *r)
+{
+	if (r == NULL)
+		return;
+	if (r->ctx != NULL)
+		redisFree(r->ctx);
+	tq_url_done(&r->url);
+	free(r->address);
+	free(r);
+}
+
+const char *
+tq_redis_address(const struct tq_redis *r)
+{
+	return (r->address);
+}
+
+/*
+ * Grows with every new connection.  What a client learned about the
+ * server (a queue already registered) may be stale once it changes: the
+ * new server may be a restarted Redis that lost its data.
+ */
+unsigned
+tq_redis_generation(const struct tq_redis *r)
+{
+	return (r->generation);
+}
+
+/* Describe a hiredis context error as a tq error. */
+static void
+tq_redis_ctx_error(struct tq_redis *r, redisContext *ctx, const char *doing,
+    struct tq_error *err)
+{
+	/* hiredis keeps only strerror's text; errno may be stale by now. */
+	if (ctx->err == REDIS_ERR_IO &&
+	    (strstr(ctx->errstr, "temporarily unavailable") != NULL ||
+	    strstr(ctx->errstr, "timed out") != NULL))
+		tq_error_set(err, TQ_ETIMEOUT,
+		    "Redis at %s did not answer within %lld ms (%s)",
+		    r->address, (long long)(doing[0] == 'c' ?
+		    r->connect_ms : r->command_ms), doing);
+	else if (ctx->err == REDIS_ERR_EOF)
+		tq_error_set(err, TQ_ECONN,
+		    "Redis at %s closed the connection (%s)", r->address,
+		    doing);
+	else
+		tq_error_set(err, TQ_ECONN, "cannot reach Redis at %s: %s",
+		    r->address, ctx->errstr);
+}
+
+/* Drop a broken link; the next call reconnects. */
+static void
+tq_redis_drop(struct tq_redis *r)
+{
+	if (r->ctx != NULL)
+		redisFree(r->ctx);
+	r->ctx = NULL;
+	r->pending = 0;
+}
+
+/* Run one command during the handshake; -1 (err set) unless it is +OK. */
+static int
+tq_redis_handshake(struct tq_redis *r, int argc, const char **argv,
+    struct tq_error *err)
+{
+	redisReply	*reply;
+	int		 rc = 0;
+
+	reply = redisCommandArgv(r->ctx, argc, argv, NULL);
+	if (reply == NULL) {
+		tq_redis_ctx_error(r, r->ctx, "handshake", err);
+		return (-1);
+	}
+	if (reply->type == REDIS_REPLY_ERROR) {
+		/* Refused credentials or database: the exit-3 family. */
+		tq_error_set(err, TQ_ECONN, "Redis at %s refused %s: %s",
+		    r->address, argv[0], reply->str);
+		rc = -1;
+	}
+	freeReplyObject(reply);
+	return (rc);
+}
+
+static int
+tq_redis_connect(struct tq_redis *r, struct tq_error *err)
+{
+	struct timeval	 tv = tq_tv(r->connect_ms);
+	const char	*argv[3];
+	char		 db[16];
+	int64_t		 now = tq_monotonic_ms();
+
+	if (now < r->retry_at_ms) {
+		tq_error_set(err, TQ_ECONN, "%s; next attempt in %lld ms",
+		    r->last_error, (long long)(r->retry_at_ms - now));
+		return (-1);
+	}
+	if (r->url.path != NULL)
+		r->ctx = redisConnectUnixWithTimeout(r->url.path, tv);
+	else
+		r->ctx = redisConnectWithTimeout(r->url.host, r->url.port, tv);
+	if (r->ctx == NULL)
+		tq_oom(sizeof (redisContext));
+	if (r->ctx->err != 0) {
+		tq_redis_ctx_error(r, r->ctx, "connect", err);
+		goto fail;
+	}
+	redisSetTimeout(r->ctx, tq_tv(r->command_ms));
+	if (r->url.path == NULL && r->keepalive)
+		redisEnableKeepAlive(r->ctx);
+	if (r->url.password != NULL) {
+		argv[0] = "AUTH";
+		if (r->url.user != NULL) {
+			argv[1] = r->url.user;
+			argv[2] = r->url.password;
+		} else
+			argv[1] = r->url.password;
+		if (tq_redis_handshake(r, r->url.user != NULL ? 3 : 2, argv,
+		    err) != 0)
+			goto fail;
+	}
+	if (r->url.db != 0) {
+		snprintf(db, sizeof db, "%d", r->url.db);
+		argv[0] = "SELECT";
+		argv[1] = db;
+		if (tq_redis_handshake(r, 2, argv, err) != 0)
+			goto fail;
+	}
+	r->backoff_ms = TQ_BACKOFF_FIRST_MS;
+	r->retry_at_ms = 0;
+	r->last_used_ms = tq_monotonic_ms();
+	r->generation++;
+	return (0);
+
+fail:
+	/* Remember why, and wait longer before each new attempt. */
+	if (err != NULL)
+		snprintf(r->last_error, sizeof r->last_error, "%s", err->msg);
+	else
+		snprintf(r->last_error, sizeof r->last_error,
+		    "cannot reach Redis at %s", r->address);
+	r->retry_at_ms = tq_monotonic_ms() + r->backoff_ms;
+	r->backoff_ms *= 2;
+	if (r->backoff_ms > r->backoff_max_ms)
+		r->backoff_ms = r->backoff_max_ms;
+	tq_redis_drop(r);
+	return (-1);
+}
+
+/*
+ * A server that closed our idle connection (restart, timeout, CLIENT KILL)
+ * leaves the socket readable at EOF.  Redis never sends unsolicited data
+ * on a request/reply connection, so readable means gone.
+ */
+static void
+tq_redis_stale_check(struct tq_redis *r)
+{
+	struct pollfd	pfd;
+
+	if (r->ctx == NULL || r->pending != 0 ||
+	    tq_monotonic_ms() - r->last_used_ms < TQ_IDLE_CHECK_MS)
+		return;
+	pfd.fd = r->ctx->fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, 0) != 0)
+		tq_redis_drop(r);
+}
+
+int
+tq_redis_ensure(struct tq_redis *r, struct tq_error *err)
+{
+	tq_redis_stale_check(r);
+	if (r->ctx != NULL)
+		return (0);
+	return (tq_redis_connect(r, err));
+}
+
+/* Load one script; its SHA is kept for this connection's server. */
+static int
+tq_redis_load(struct tq_redis *r, int script, struct tq_error *err)
+{
+	const char	*argv[3] = { "SCRIPT", "LOAD", NULL };
+	redisReply	*reply;
+	int		 rc = -1;
+
+	argv[2] = tq_script_source(script);
+	if ((reply = tq_redis_command(r, err, 3, argv, NULL)) == NULL)
+		return (-1);
+	if (reply->type == REDIS_REPLY_STRING && reply->len == 40) {
+		memcpy(r->sha[script], reply->str, 41);
+		rc = 0;
+	} else if (tq_redis_reply_error(r, reply, err) == 0)
+		tq_error_set(err, TQ_EPROTO, "SCRIPT LOAD of %s: bad reply",
+		    tq_script_name(script));
+	freeReplyObject(reply);
+	return (rc);
+}
+
+int
+tq_redis_prepare(struct tq_redis *r, int script, struct tq_error *err)
+{
+	if (tq_redis_ensure(r, err) != 0)
+		return (-1);
+	if (r->sha[script][0] != '\0')
+		return (0);
+	return (tq_redis_load(r, script, err));
+}
+
+redisReply *
+tq_redis_command(struct tq_redis *r, struct tq_error *err, int argc,
+    const char **argv, const size_t *lens)
+{
+	redisReply	*reply;
+
+	if (tq_redis_ensure(r, err) != 0)
+		return (NULL);
+	reply = redisCommandArgv(r->ctx, argc, argv, lens);
+	if (reply == NULL) {
+		tq_redis_ctx_error(r, r->ctx, argv[0], err);
+		tq_redis_drop(r);
+		return (NULL);
+	}
+	r->last_used_ms = tq_monotonic_ms();
+	return (reply);
+}
+
+/* Build "EVALSHA sha nkeys keys... args..." into argv/lens. */
+static int
+tq_redis_evalv(struct tq_redis *r, int script, int nkeys, const char **keys,
+    int nargs, const char **args, const size_t *arglens, const char ***argvp,
+    size_t **lensp, char *nk, size_t nklen)
+{
+	const char	**argv;
+	size_t		 *lens;
+	int		  argc = 3 + nkeys + nargs, i;
+
+	argv = tq_xreallocarray(NULL, (size_t)argc, sizeof *argv);
+	lens = tq_xreallocarray(NULL, (size_t)argc, sizeof *lens);
+	snprintf(nk, nklen, "%d", nkeys);
+	argv[0] = "EVALSHA";
+	argv[1] = r->sha[script];
+	argv[2] = nk;
+	for (i = 0; i < 3; i++)
+		lens[i] = strlen(argv[i]);
+	for (i = 0; i < nkeys; i++) {
+		argv[3 + i] = keys[i];
+		lens[3 + i] = strlen(keys[i]);
+	}
+	for (i = 0; i < nargs; i++) {
+		argv[3 + nkeys + i] = args[i];
+		lens[3 + nkeys + i] = arglens != NULL ? arglens[i] :
+		    strlen(args[i]);
+	}
+	*argvp = argv;
+	*lensp = lens;
+	return (argc);
+}
+
+static int
+tq_reply_is_noscript(const redisReply *reply)
+{
+	return (reply->type == REDIS_REPLY_ERROR &&
+	    strncmp(reply->str, "NOSCRIPT", 8) == 0);
+}
+
+redisReply *
+tq_redis_eval(struct tq_redis *r, int script, int nkeys, const char **keys,
+    int nargs, const char **args, const size_t *arglens, struct tq_error *err)
+{
+	const char	**argv;
+	size_t		 *lens;
+	char		  nk[16];
+	redisReply	 *reply = NULL;
+	int		  argc, attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (tq_redis_prepare(r, script, err) != 0)
+			return (NULL);
+		argc = tq_redis_evalv(r, script, nkeys, keys, nargs, args,
+		    arglens, &argv, &lens, nk, sizeof nk);
+		reply = tq_redis_command(r, err, argc, argv, lens);
+		free(argv);
+		free(lens);
+		if (reply == NULL || !tq_reply_is_noscript(reply))
+			return (reply);
+		/* The server lost its script cache: load and go again. */
+		freeReplyObject(reply);
+		reply = NULL;
+		memset(r->sha, 0, sizeof r->sha);
+	}
+	tq_error_set(err, TQ_EREDIS, "Redis keeps losing script %s",
+	    tq_script_name(script));
+	return (NULL);
+}
+
+void
+tq_redis_append(struct tq_redis *r, int argc, const char **argv,
+    const size_t *lens)
+{
+	/* Only after tq_redis_ensure/prepare succeeded. */
+	if (r->ctx == NULL)
+		return;
+	if (redisAppendCommandArgv(r->ctx, argc, argv, lens) != REDIS_OK)
+		tq_oom(0);
+	r->pending++;
+}
+
+void
+tq_redis_append_eval(struct tq_redis *r, int script, int nkeys,
+    const char **keys, int nargs, const char **args, const size_t *arglens)
+{
+	const char	**argv;
+	size_t		 *lens;
+	char		  nk[16];
+	int		  argc;
+
+	argc = tq_redis_evalv(r, script, nkeys, keys, nargs, args, arglens,
+	    &argv, &lens, nk, sizeof nk);
+	tq_redis_append(r, argc, argv, lens);
+	free(argv);
+	free(lens);
+}
+
+redisReply *
+tq_redis_reply(struct tq_redis *r, struct tq_error *err)
+{
+	void	*reply = NULL;
+
+	if (r->ctx == NULL || r->pending == 0) {
+		tq_error_set(err, TQ_ECONN, "connection to Redis at %s lost",
+		    r->address);
+		return (NULL);
+	}
+	if (redisGetReply(r->ctx, &reply) != REDIS_OK || reply == NULL) {
+		tq_redis_ctx_error(r, r->ctx, "pipeline", err);
+		tq_redis_drop(r);
+		return (NULL);
+	}
+	r->pending--;
+	r->last_used_ms = tq_monotonic_ms();
+	return (reply);
+}
+
+/* Read and drop what is left of a pipeline (after an error). */
+void
+tq_redis_discard(struct tq_redis *r)
+{
+	redisReply	*reply;
+
+	while (r->ctx != NULL && r->pending > 0) {
+		if ((reply = tq_redis_reply(r, NULL)) != NULL)
+			freeReplyObject(reply);
+	}
+}
+
+/* Error-reply prefixes our scripts and Redis use, and what they mean. */
+static const struct {
+	const char	*prefix;
+	enum tq_errcode	 code;
+	int		 strip;		/* drop the prefix from the message */
+} tq_reply_errors[] = {
+	{ "TQEXIST ", TQ_EEXIST, 1 },
+	{ "TQLEASE ", TQ_ELEASE, 1 },
+	{ "NOAUTH", TQ_ECONN, 0 },
+	{ "WRONGPASS", TQ_ECONN, 0 },
+	{ "NOPERM", TQ_EREDIS, 0 },
+	{ "OOM", TQ_EREDIS, 0 },
+	{ "READONLY", TQ_EREDIS, 0 },
+	{ "NOSCRIPT", TQ_EREDIS, 0 },
+};
+
+/*
+ * 0 when reply is not an error; else -1 with err describing it.  NOSCRIPT
+ * also forgets every SHA, so the caller's retry reloads the scripts.
+ */
+int
+tq_redis_reply_error(struct tq_redis *r, const redisReply *reply,
+    struct tq_error *err)
+{
+	size_t	i, n;
+
+	if (reply->type != REDIS_REPLY_ERROR)
+		return (0);
+	if (tq_reply_is_noscript(reply))
+		memset(r->sha, 0, sizeof r->sha);
+	for (i = 0; i < TQ_NITEMS(tq_reply_errors); i++) {
+		n = strlen(tq_reply_errors[i].prefix);
+		if (strncmp(reply->str, tq_reply_errors[i].prefix, n) != 0)
+			continue;
+		tq_error_set(err, tq_reply_errors[i].code, "%s",
+		    tq_reply_errors[i].strip ? reply->str + n : reply->str);
+		return (-1);
+	}
+	tq_error_set(err, TQ_EREDIS, "Redis at %s: %s", r->address,
+	    reply->str);
+	return (-1);
+}
+
+/*
+ * Allow the next commands to wait block_ms longer than the command
+ * timeout (a blocking pop); 0 restores the plain timeout.
+ */
+void
+tq_redis_set_block(struct tq_redis *r, int64_t block_ms)
+{
+	if (r->ctx != NULL)
+		redisSetTimeout(r->ctx, tq_tv(r->command_ms + block_ms));
+}

@@ -1,0 +1,50 @@
+/*
+ * scripts.c -- the table of Lua scripts, one per state transition.
+ *
+ * Copyright (c) 2026 The tq authors.  MIT licence; see COPYING.
+ *
+ * The sources live in core/scripts/NAME.lua and are turned into C strings at
+ * build time (scripts/lua2c.awk), each with the shared prelude in front.
+ * This table maps enum tq_script to them; redis.c loads a script into
+ * Redis by SHA the first time a connection needs it.
+ */
+
+#include "tq-int.h"
+#include "scripts-lua.h"
+
+static const struct {
+	const char	*name;
+	const char	*source;
+} tq_scripts[TQ_NSCRIPTS] = {
+	[TQ_SCRIPT_ENQUEUE] = { "enqueue", tq_lua_enqueue },
+	[TQ_SCRIPT_DEQUEUE] = { "dequeue", tq_lua_dequeue },
+	[TQ_SCRIPT_ACK] = { "ack", tq_lua_ack },
+	[TQ_SCRIPT_FAIL] = { "fail", tq_lua_fail },
+	[TQ_SCRIPT_EXTEND] = { "extend", tq_lua_extend },
+	[TQ_SCRIPT_RELEASE] = { "release", tq_lua_release },
+	[TQ_SCRIPT_PROMOTE] = { "promote", tq_lua_promote },
+	[TQ_SCRIPT_RECLAIM] = { "reclaim", tq_lua_reclaim },
+	[TQ_SCRIPT_REQUEUE] = { "requeue", tq_lua_requeue },
+	[TQ_SCRIPT_PURGE] = { "purge", tq_lua_purge },
+	[TQ_SCRIPT_TRIM] = { "trim", tq_lua_trim },
+	[TQ_SCRIPT_PAUSE] = { "pause", tq_lua_pause },
+	[TQ_SCRIPT_RESUME] = { "resume", tq_lua_resume },
+	[TQ_SCRIPT_STATS] = { "stats", tq_lua_stats },
+	[TQ_SCRIPT_INSPECT] = { "inspect", tq_lua_inspect },
+	[TQ_SCRIPT_DEADLIST] = { "deadlist", tq_lua_deadlist },
+	[TQ_SCRIPT_DUE] = { "due", tq_lua_due },
+	[TQ_SCRIPT_SETTLE] = { "settle", tq_lua_settle },
+	[TQ_SCRIPT_LEADER] = { "leader", tq_lua_leader },
+};
+
+const char *
+tq_script_name(int script)
+{
+	return (tq_scripts[script].name);
+}
+
+const char *
+tq_script_source(int script)
+{
+	return (tq_scripts[script].source);
+}

@@ -1,0 +1,32 @@
+-- enqueue: store a new task and make it ready or scheduled.
+-- KEYS: 1 t, 2 sched, 3 ready:P, 4 wake, 5 stats, 6 hist, [7 u:KEY]
+-- ARGV: 1 id, 2 body, 3 delay_ms, 4 at_ms (0: unset), 5 unique_ms,
+--       6 wake cap
+-- Returns the due time (ms) for a scheduled task, 0 for a ready one.
+-- Errors: "TQEXIST ..." when the id exists or the unique key is held.
+local id = ARGV[1]
+if redis.call('HEXISTS', KEYS[1], id) == 1 then
+	return redis.error_reply('TQEXIST task ' .. id .. ' already exists')
+end
+local unique_ms = tonumber(ARGV[5])
+if unique_ms > 0 then
+	if not redis.call('SET', KEYS[7], id, 'NX', 'PX', unique_ms) then
+		local holder = redis.call('GET', KEYS[7]) or '?'
+		return redis.error_reply('TQEXIST duplicate of task ' .. holder)
+	end
+end
+local now = tq_now()
+local due = tonumber(ARGV[4])
+if due == 0 then
+	due = now + tonumber(ARGV[3])
+end
+redis.call('HSET', KEYS[1], id, ARGV[2])
+redis.call('HINCRBY', KEYS[5], 'enqueued', 1)
+tq_hist(KEYS[6], now, 1, 0, 0)
+if due > now then
+	redis.call('ZADD', KEYS[2], due, id)
+	return due
+end
+redis.call('LPUSH', KEYS[3], id)
+tq_wake(KEYS[4], 1, tonumber(ARGV[6]))
+return 0

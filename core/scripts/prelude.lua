@@ -1,0 +1,117 @@
+-- prelude.lua: helpers prepended to every tq script (see core/scripts.c).
+--
+-- Each script is one atomic state transition.  Every key it touches comes
+-- in KEYS (all keys of a queue share the {queue} hash tag); no key name is
+-- built here.  Times are milliseconds from the Redis server's clock, so
+-- leases and due times do not depend on the clients' clocks.
+
+local function tq_now()
+	local t = redis.call('TIME')
+	return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- Decode JSON we or another program wrote; nil when it is not an object.
+local function tq_decode(s)
+	if not s then
+		return nil
+	end
+	local ok, v = pcall(cjson.decode, s)
+	if ok and type(v) == 'table' then
+		return v
+	end
+	return nil
+end
+
+-- A task's priority (0-9) from its body; 0 when absent or malformed, so
+-- that a bad body still reaches a worker, which moves it to dead.
+local function tq_priority(body)
+	local b = tq_decode(body)
+	local p = b and tonumber(b.priority) or 0
+	if not p or p ~= p then
+		return 0
+	end
+	p = math.floor(p)
+	if p < 0 then return 0 end
+	if p > 9 then return 9 end
+	return p
+end
+
+-- Add to this second's entry of the throughput history (newest first,
+-- one "sec:enqueued:processed:failed" element per active second).
+local function tq_hist(key, now, e, p, f)
+	local sec = math.floor(now / 1000)
+	local head = redis.call('LINDEX', key, 0)
+	if head then
+		local s, a, b, c = string.match(head,
+		    '^(%d+):(%d+):(%d+):(%d+)$')
+		if s and tonumber(s) == sec then
+			redis.call('LSET', key, 0, string.format('%d:%d:%d:%d',
+			    sec, a + e, b + p, c + f))
+			return
+		end
+	end
+	redis.call('LPUSH', key, string.format('%d:%d:%d:%d', sec, e, p, f))
+	redis.call('LTRIM', key, 0, 3599)
+end
+
+-- Wake up to n blocked dequeuers; the list is capped so that tokens left
+-- when nobody listens cost at most a few spurious wake-ups later.
+local function tq_wake(key, n, cap)
+	if n <= 0 then
+		return
+	end
+	if n > 64 then
+		n = 64
+	end
+	local t = {}
+	for i = 1, n do
+		t[i] = '1'
+	end
+	redis.call('LPUSH', key, unpack(t))
+	redis.call('LTRIM', key, 0, cap - 1)
+end
+
+-- Record a failed attempt of an active task whose lease is already
+-- removed: retry after delay while attempts are left, else dead.
+-- k = {t, m, retry, dead, stats, hist}.  Returns 'retry' or 'dead'.
+local function tq_failed(k, id, why, permanent, delay, dead_max, now)
+	local body = redis.call('HGET', k.t, id)
+	local meta = tq_decode(redis.call('HGET', k.m, id)) or {}
+	local b = tq_decode(body)
+	local max = b and tonumber(b.max_retries)
+	if not b then
+		permanent = true
+		why = why .. ' (task body is not a JSON object)'
+	elseif not max then
+		max = 3
+	end
+	local count = (tonumber(meta.retry_count) or 0) + 1
+	meta.retry_count = count
+	meta.error = why
+	meta.failed_at = now
+	redis.call('HSET', k.m, id, cjson.encode(meta))
+	redis.call('HINCRBY', k.stats, 'failed', 1)
+	tq_hist(k.hist, now, 0, 0, 1)
+	if permanent or count > max then
+		redis.call('ZADD', k.dead, now, id)
+		redis.call('HINCRBY', k.stats, 'dead', 1)
+		-- Keep dead letters bounded even without tqd: drop the oldest
+		-- few beyond the cap (0 means no cap).
+		if dead_max > 0 then
+			local over = redis.call('ZCARD', k.dead) - dead_max
+			if over > 0 then
+				if over > 16 then over = 16 end
+				local old = redis.call('ZRANGE', k.dead, 0, over - 1)
+				for _, o in ipairs(old) do
+					redis.call('ZREM', k.dead, o)
+					redis.call('HDEL', k.t, o)
+					redis.call('HDEL', k.m, o)
+				end
+			end
+		end
+		return 'dead'
+	end
+	redis.call('ZADD', k.retry, now + delay, id)
+	redis.call('HINCRBY', k.stats, 'retried', 1)
+	return 'retry'
+end

@@ -1,0 +1,21 @@
+-- settle: after promoting a queue, move its due-time hint to the next due
+-- time, unless a producer lowered it meanwhile.
+-- KEYS: 1 due
+-- ARGV: 1 queue, 2 hint seen before promoting (0: none), 3 next due (0:
+--       none left)
+-- Returns 1 when the hint was changed.
+local cur = redis.call('ZSCORE', KEYS[1], ARGV[1])
+local next = tonumber(ARGV[3])
+if cur and tonumber(cur) ~= tonumber(ARGV[2]) then
+	-- Someone added an earlier hint after we looked: keep theirs.
+	if next > 0 then
+		redis.call('ZADD', KEYS[1], 'LT', next, ARGV[1])
+	end
+	return 0
+end
+if next == 0 then
+	redis.call('ZREM', KEYS[1], ARGV[1])
+else
+	redis.call('ZADD', KEYS[1], next, ARGV[1])
+end
+return 1

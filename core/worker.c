@@ -1,0 +1,1000 @@
+/*
+ * worker.c -- the worker runtime: handler threads, leases, shutdown.
+ *
+ * Copyright (c) 2026 The tq authors.  MIT licence; see COPYING.
+ *
+ * A worker runs three kinds of threads, each with its own Redis
+ * connection (hiredis contexts are not thread-safe):
+ *
+ *   - one fetcher, which leases as many tasks as there are idle handler
+ *     threads, in one script call per queue, and when there is nothing to
+ *     do blocks on the queues' wake lists (so an idle worker sends about
+ *     one command a second and picks up new work within a millisecond);
+ *   - N handler threads, which run the handler for a task and ack or fail
+ *     it with the task's delivery token;
+ *   - one heartbeat thread, which extends the leases of running tasks,
+ *     fails tasks that ran past their timeout, and publishes the worker in
+ *     the registry for tq workers and tqtop.
+ *
+ * Exactly one party sends a task's outcome to Redis: whoever first
+ * "settles" the job under the worker's mutex (the handler thread when the
+ * handler returns, the heartbeat on timeout or lost lease, the shutdown
+ * path after the grace period).  The others see it settled and discard
+ * their outcome, so a handler that returns after its timeout never acks.
+ *
+ * tq_worker_stop only sets flags and writes a byte to a pipe, so it is
+ * safe in a signal handler; the thread in tq_worker_run does the rest.
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tq-int.h"
+
+#define TQ_FETCH_MAX		64	/* tasks leased per fetch */
+#define TQ_FETCH_BLOCK_MS	1000	/* longest blocking wait; stop latency */
+#define TQ_TICK_MS		100	/* heartbeat thread period */
+#define TQ_REGISTRY_MS		2000	/* registry publish period */
+#define TQ_REGISTRY_TTL_MS	60000	/* a dead worker's record expires */
+#define TQ_RETRY_FIRST_MS	100	/* backoff while Redis is away */
+#define TQ_RETRY_MAX_MS		5000
+
+struct tq_job {
+	struct tq_worker	*w;
+	struct tq_task		*task;
+	int64_t			 started;	/* monotonic ms */
+	int64_t			 deadline;	/* monotonic ms: timeout */
+	int64_t			 extended;	/* monotonic ms: last extension */
+	int			 cancelled;	/* atomic */
+	int			 settled;	/* under w->mu */
+	int			 refs;		/* under w->mu */
+	char			*result;
+	char			*error;
+	struct tq_job		*next;
+};
+
+struct tq_handler_entry {
+	char			*type;		/* NULL: the default handler */
+	tq_handler		 fn;
+	void			*arg;
+};
+
+struct tq_worker {
+	struct tq_config	*cfg;
+	char			**queues;
+	int			*weights;
+	size_t			 nqueues;
+	int			 concurrency;
+	int64_t			 lease_ms;
+	int64_t			 grace_ms;
+	char			*name;
+	char			 host[256];
+	char			*queue_list;	/* "a,b,c" for the registry */
+	int64_t			 started_at;	/* wall ms */
+
+	struct tq_handler_entry	*handlers;
+	size_t			 nhandlers;
+	tq_log_fn		 log;
+	void			*log_arg;
+
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 work;		/* a job was queued, or stop */
+	pthread_cond_t		 state;		/* busy/pending changed, or stop */
+	struct tq_job		*pending;	/* leased, not started */
+	struct tq_job		*pending_tail;
+	int			 npending;
+	struct tq_job		**running;	/* one slot per thread */
+	int			 busy;
+	int			 stopping;	/* under mu: take no new tasks */
+	int			 hb_stop;	/* under mu: heartbeat ends */
+
+	volatile sig_atomic_t	 stop_req;
+	volatile sig_atomic_t	 stop_now;
+	int			 pipe[2];
+
+	long long		 processed;	/* atomic */
+	long long		 failed;	/* atomic */
+};
+
+struct tq_thread_arg {
+	struct tq_worker	*w;
+	struct tq_client	*c;
+	int			 slot;
+};
+
+static void
+tq_worker_log(struct tq_worker *w, int level, const char *fmt, ...)
+    TQ_PRINTFLIKE(3, 4);
+
+static void
+tq_worker_log(struct tq_worker *w, int level, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 msg[1024];
+
+	if (w->log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	w->log(level, msg, w->log_arg);
+}
+
+void
+tq_worker_opts_init(struct tq_worker_opts *opts)
+{
+	memset(opts, 0, sizeof *opts);
+	opts->grace_ms = -1;
+}
+
+/* host-pid-random: unique, readable, and a valid name. */
+static char *
+tq_worker_default_name(const char *host)
+{
+	char	 rnd[9], h[64];
+	size_t	 i;
+
+	/* A long host name is cut; the pid and random part keep it unique. */
+	if (snprintf(h, sizeof h, "%s", host) < 0)
+		h[0] = '\0';
+	for (i = 0; h[i] != '\0'; i++) {
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789_.-", h[i]) == NULL)
+			h[i] = '_';
+	}
+	tq_random_hex(rnd, sizeof rnd);
+	return (tq_xasprintf("%s-%ld-%s", h[0] != '\0' ? h : "host",
+	    (long)getpid(), rnd));
+}
+
+/* Copy the queues and weights of opts, checking each name. */
+static int
+tq_worker_set_queues(struct tq_worker *w, const struct tq_worker_opts *o,
+    struct tq_error *err)
+{
+	size_t	i, len = 0;
+
+	if (o->nqueues == 0) {
+		tq_error_set(err, TQ_EINVAL, "worker: no queues to serve");
+		return (-1);
+	}
+	w->queues = tq_xcalloc(o->nqueues, sizeof *w->queues);
+	w->nqueues = o->nqueues;
+	for (i = 0; i < o->nqueues; i++) {
+		if (tq_check_name("queue name", o->queues[i], err) != 0)
+			return (-1);
+		w->queues[i] = tq_xstrdup(o->queues[i]);
+		len += strlen(o->queues[i]) + 1;
+	}
+	if (o->weights != NULL) {
+		w->weights = tq_xcalloc(o->nqueues, sizeof *w->weights);
+		for (i = 0; i < o->nqueues; i++) {
+			if (o->weights[i] < 1) {
+				tq_error_set(err, TQ_EINVAL, "worker: weight "
+				    "of queue %s must be at least 1",
+				    o->queues[i]);
+				return (-1);
+			}
+			w->weights[i] = o->weights[i];
+		}
+	}
+	w->queue_list = tq_xcalloc(1, len);
+	for (i = 0; i < o->nqueues; i++) {
+		if (i > 0)
+			strcat(w->queue_list, ",");
+		strcat(w->queue_list, o->queues[i]);
+	}
+	return (0);
+}
+
+struct tq_worker *
+tq_worker_new(const struct tq_config *cfg, const struct tq_worker_opts *o,
+    struct tq_error *err)
+{
+	struct tq_worker	*w;
+
+	w = tq_xcalloc(1, sizeof *w);
+	w->pipe[0] = w->pipe[1] = -1;
+	w->cfg = tq_config_copy(cfg);
+	if (tq_worker_set_queues(w, o, err) != 0)
+		goto fail;
+	w->concurrency = o->concurrency > 0 ? o->concurrency :
+	    (int)tq_config_int(cfg, "worker", "concurrency");
+	w->lease_ms = o->lease_ms > 0 ? o->lease_ms :
+	    tq_config_int(cfg, "worker", "lease");
+	w->grace_ms = o->grace_ms >= 0 ? o->grace_ms :
+	    tq_config_int(cfg, "worker", "grace");
+	if (w->concurrency > 1024) {
+		tq_error_set(err, TQ_EINVAL, "worker: concurrency %d is "
+		    "above 1024", w->concurrency);
+		goto fail;
+	}
+	if (gethostname(w->host, sizeof w->host) != 0)
+		snprintf(w->host, sizeof w->host, "unknown");
+	w->host[sizeof w->host - 1] = '\0';
+	if (o->name != NULL) {
+		if (tq_check_name("worker name", o->name, err) != 0)
+			goto fail;
+		w->name = tq_xstrdup(o->name);
+	} else
+		w->name = tq_worker_default_name(w->host);
+	if (pipe(w->pipe) != 0) {
+		tq_error_sys(err, "worker: pipe");
+		goto fail;
+	}
+	fcntl(w->pipe[0], F_SETFL, O_NONBLOCK);
+	fcntl(w->pipe[1], F_SETFL, O_NONBLOCK);
+	fcntl(w->pipe[0], F_SETFD, FD_CLOEXEC);
+	fcntl(w->pipe[1], F_SETFD, FD_CLOEXEC);
+	w->running = tq_xcalloc((size_t)w->concurrency, sizeof *w->running);
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->work, NULL);
+	pthread_cond_init(&w->state, NULL);
+	return (w);
+
+fail:
+	tq_worker_free(w);
+	return (NULL);
+}
+
+void
+tq_worker_free(struct tq_worker *w)
+{
+	size_t	i;
+
+	if (w == NULL)
+		return;
+	if (w->running != NULL) {
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->work);
+		pthread_cond_destroy(&w->state);
+	}
+	for (i = 0; i < w->nhandlers; i++)
+		free(w->handlers[i].type);
+	free(w->handlers);
+	for (i = 0; i < w->nqueues && w->queues != NULL; i++)
+		free(w->queues[i]);
+	free(w->queues);
+	free(w->weights);
+	free(w->queue_list);
+	free(w->running);
+	free(w->name);
+	if (w->pipe[0] != -1)
+		close(w->pipe[0]);
+	if (w->pipe[1] != -1)
+		close(w->pipe[1]);
+	tq_config_free(w->cfg);
+	free(w);
+}
+
+void
+tq_worker_handle(struct tq_worker *w, const char *type, tq_handler fn,
+    void *arg)
+{
+	struct tq_handler_entry	*h;
+
+	w->handlers = tq_xreallocarray(w->handlers, w->nhandlers + 1,
+	    sizeof *w->handlers);
+	h = &w->handlers[w->nhandlers++];
+	h->type = type != NULL ? tq_xstrdup(type) : NULL;
+	h->fn = fn;
+	h->arg = arg;
+}
+
+void
+tq_worker_set_log(struct tq_worker *w, tq_log_fn fn, void *arg)
+{
+	w->log = fn;
+	w->log_arg = arg;
+}
+
+const char *
+tq_worker_name(const struct tq_worker *w)
+{
+	return (w->name);
+}
+
+long long
+tq_worker_processed(const struct tq_worker *w)
+{
+	return (__atomic_load_n(&w->processed, __ATOMIC_RELAXED));
+}
+
+long long
+tq_worker_failed(const struct tq_worker *w)
+{
+	return (__atomic_load_n(&w->failed, __ATOMIC_RELAXED));
+}
+
+void
+tq_worker_stop(struct tq_worker *w, int now)
+{
+	int	saved = errno;
+
+	if (now)
+		w->stop_now = 1;
+	w->stop_req = 1;
+	if (write(w->pipe[1], "x", 1) == -1) {
+		/* Full pipe: a wake-up is already pending. */
+	}
+	errno = saved;
+}
+
+/* ------------------------------------------------------------------ */
+/* Jobs                                                                */
+
+const struct tq_task *
+tq_job_task(const struct tq_job *job)
+{
+	return (job->task);
+}
+
+int
+tq_job_cancelled(const struct tq_job *job)
+{
+	return (__atomic_load_n(&job->cancelled, __ATOMIC_ACQUIRE));
+}
+
+int64_t
+tq_job_remaining_ms(const struct tq_job *job)
+{
+	return (job->deadline - tq_monotonic_ms());
+}
+
+int
+tq_job_set_result(struct tq_job *job, const char *json, struct tq_error *err)
+{
+	struct tq_queue_policy	policy;
+
+	tq_config_policy(job->w->cfg, tq_task_queue(job->task), &policy);
+	if (tq_check_payload(json, policy.max_payload, err) != 0)
+		return (-1);
+	free(job->result);
+	job->result = json != NULL ? tq_xstrdup(json) : NULL;
+	return (0);
+}
+
+void
+tq_job_set_error(struct tq_job *job, const char *msg)
+{
+	free(job->error);
+	job->error = msg != NULL ? tq_xstrdup(msg) : NULL;
+}
+
+static struct tq_job *
+tq_job_new(struct tq_worker *w, struct tq_task *t)
+{
+	struct tq_job	*job;
+
+	job = tq_xcalloc(1, sizeof *job);
+	job->w = w;
+	job->task = t;
+	job->refs = 1;
+	return (job);
+}
+
+/* Drop a reference; the last one frees.  Called with w->mu held. */
+static void
+tq_job_unref(struct tq_job *job)
+{
+	if (--job->refs > 0)
+		return;
+	tq_task_free(job->task);
+	free(job->result);
+	free(job->error);
+	free(job);
+}
+
+/* Claim the right to send job's outcome: 1 if it is ours. */
+static int
+tq_job_settle(struct tq_job *job)
+{
+	int	mine;
+
+	pthread_mutex_lock(&job->w->mu);
+	mine = !job->settled;
+	job->settled = 1;
+	pthread_mutex_unlock(&job->w->mu);
+	return (mine);
+}
+
+static void
+tq_job_cancel(struct tq_job *job)
+{
+	__atomic_store_n(&job->cancelled, 1, __ATOMIC_RELEASE);
+}
+
+/* ------------------------------------------------------------------ */
+/* Sending outcomes                                                    */
+
+/* A connection error: worth retrying once Redis is back. */
+static int
+tq_err_transient(const struct tq_error *err)
+{
+	return (err->code == TQ_ECONN || err->code == TQ_ETIMEOUT);
+}
+
+/*
+ * Ack, fail or release job, riding out a Redis outage for up to one lease:
+ * past that the task is reclaimed and runs again anyway.  A retry that
+ * meets TQLEASE usually means the first try did land (its reply was
+ * lost), so that is not reported as a lost lease.
+ */
+static int
+tq_worker_send(struct tq_worker *w, struct tq_client *c, struct tq_job *job,
+    int what, int flags, const char *why)
+{
+	struct tq_error	err;
+	int64_t		give_up = tq_monotonic_ms() + w->lease_ms;
+	int64_t		backoff = TQ_RETRY_FIRST_MS;
+	int		tries, rc;
+
+	for (tries = 0;; tries++) {
+		tq_error_clear(&err);
+		if (what == 'a')
+			rc = tq_ack(c, job->task, job->result, &err);
+		else if (what == 'f')
+			rc = tq_fail(c, job->task, why, flags, &err);
+		else
+			rc = tq_release(c, job->task, &err);
+		if (rc == 0)
+			return (0);
+		if (err.code == TQ_ELEASE) {
+			if (tries == 0)
+				tq_worker_log(w, 1, "task %s: %s; outcome "
+				    "discarded (it may run again elsewhere)",
+				    tq_task_id(job->task), err.msg);
+			return (-1);
+		}
+		if (!tq_err_transient(&err) || tq_monotonic_ms() >= give_up ||
+		    w->stop_now) {
+			tq_worker_log(w, 0, "task %s: %s", tq_task_id(job->task),
+			    err.msg);
+			return (-1);
+		}
+		if (tries == 0)
+			tq_worker_log(w, 1, "task %s: %s; retrying",
+			    tq_task_id(job->task), err.msg);
+		tq_sleep_ms(backoff);
+		backoff = backoff * 2 > TQ_RETRY_MAX_MS ? TQ_RETRY_MAX_MS :
+		    backoff * 2;
+	}
+}
+
+static const char *const tq_outcome_names[] = {
+	[TQ_JOB_OK] = "ok",
+	[TQ_JOB_RETRY] = "failed",
+	[TQ_JOB_PERMANENT] = "failed permanently",
+};
+
+/* Send the outcome a handler returned, unless someone settled first. */
+static void
+tq_job_finish(struct tq_thread_arg *ta, struct tq_job *job,
+    enum tq_outcome outcome)
+{
+	struct tq_worker	*w = ta->w;
+	int64_t			 ms = tq_monotonic_ms() - job->started;
+	const char		*why;
+
+	if (!tq_job_settle(job)) {
+		tq_worker_log(w, 3, "task %s: handler returned after the task "
+		    "was settled (timeout, lost lease or shutdown); outcome "
+		    "discarded", tq_task_id(job->task));
+		return;
+	}
+	if (outcome == TQ_JOB_OK) {
+		if (tq_worker_send(w, ta->c, job, 'a', 0, NULL) == 0)
+			__atomic_add_fetch(&w->processed, 1, __ATOMIC_RELAXED);
+	} else {
+		why = job->error != NULL ? job->error : "handler failed";
+		if (tq_worker_send(w, ta->c, job, 'f', outcome ==
+		    TQ_JOB_PERMANENT ? TQ_FAIL_PERMANENT : 0, why) == 0)
+			__atomic_add_fetch(&w->failed, 1, __ATOMIC_RELAXED);
+	}
+	tq_worker_log(w, 2, "task %s type=%s queue=%s attempt=%d %s in %lld ms"
+	    "%s%s", tq_task_id(job->task), tq_task_type(job->task),
+	    tq_task_queue(job->task), tq_task_attempt(job->task),
+	    tq_outcome_names[outcome], (long long)ms,
+	    outcome == TQ_JOB_OK ? "" : ": ",
+	    outcome == TQ_JOB_OK ? "" : (job->error != NULL ? job->error :
+	    "handler failed"));
+}
+
+/* ------------------------------------------------------------------ */
+/* Handler threads                                                     */
+
+static enum tq_outcome
+tq_worker_dispatch(struct tq_worker *w, struct tq_job *job)
+{
+	struct tq_handler_entry	*dflt = NULL;
+	const char		*type = tq_task_type(job->task);
+	char			 msg[256];
+	size_t			 i;
+
+	for (i = 0; i < w->nhandlers; i++) {
+		if (w->handlers[i].type == NULL)
+			dflt = &w->handlers[i];
+		else if (strcmp(w->handlers[i].type, type) == 0)
+			return (w->handlers[i].fn(job, w->handlers[i].arg));
+	}
+	if (dflt != NULL)
+		return (dflt->fn(job, dflt->arg));
+	snprintf(msg, sizeof msg, "no handler for task type %s", type);
+	tq_job_set_error(job, msg);
+	return (TQ_JOB_RETRY);
+}
+
+static void *
+tq_worker_thread(void *arg)
+{
+	struct tq_thread_arg	*ta = arg;
+	struct tq_worker	*w = ta->w;
+	struct tq_job		*job;
+	enum tq_outcome		 outcome;
+
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		while (w->pending == NULL && !w->stopping)
+			pthread_cond_wait(&w->work, &w->mu);
+		if (w->stopping) {
+			pthread_mutex_unlock(&w->mu);
+			break;
+		}
+		job = w->pending;
+		if ((w->pending = job->next) == NULL)
+			w->pending_tail = NULL;
+		w->npending--;
+		w->busy++;
+		job->started = job->extended = tq_monotonic_ms();
+		job->deadline = job->started +
+		    (int64_t)tq_task_timeout_s(job->task) * 1000;
+		w->running[ta->slot] = job;
+		pthread_mutex_unlock(&w->mu);
+
+		outcome = tq_worker_dispatch(w, job);
+		if ((unsigned)outcome > TQ_JOB_PERMANENT)
+			outcome = TQ_JOB_RETRY;
+		tq_job_finish(ta, job, outcome);
+
+		pthread_mutex_lock(&w->mu);
+		w->running[ta->slot] = NULL;
+		w->busy--;
+		tq_job_unref(job);
+		pthread_cond_broadcast(&w->state);
+		pthread_mutex_unlock(&w->mu);
+	}
+	return (NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Fetcher                                                             */
+
+/* Wait up to ms on the state condition; returns early on stop. */
+static void
+tq_worker_wait(struct tq_worker *w, int64_t ms)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_cond_timedwait(&w->state, &w->mu, &ts);
+}
+
+/* Log Redis going away and coming back, once each. */
+static void
+tq_worker_link(struct tq_worker *w, int *down, const struct tq_error *err,
+    const char *who)
+{
+	if (err != NULL && !*down)
+		tq_worker_log(w, 0, "%s: %s; retrying with backoff", who,
+		    err->msg);
+	else if (err == NULL && *down)
+		tq_worker_log(w, 2, "%s: Redis is back", who);
+	*down = err != NULL;
+}
+
+static void *
+tq_worker_fetcher(void *arg)
+{
+	struct tq_thread_arg	*ta = arg;
+	struct tq_worker	*w = ta->w;
+	struct tq_dequeue_opts	 o;
+	struct tq_task		*tasks[TQ_FETCH_MAX];
+	struct tq_error		 err;
+	struct tq_job		*job;
+	int64_t			 backoff = TQ_RETRY_FIRST_MS;
+	int			 free_slots, n, i, down = 0;
+
+	tq_dequeue_opts_init(&o);
+	o.queues = (const char *const *)w->queues;
+	o.weights = w->weights;
+	o.nqueues = w->nqueues;
+	o.lease_ms = w->lease_ms;
+	o.block_ms = TQ_FETCH_BLOCK_MS;
+	o.worker = w->name;
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		while (!w->stopping &&
+		    w->concurrency - w->busy - w->npending <= 0)
+			pthread_cond_wait(&w->state, &w->mu);
+		free_slots = w->concurrency - w->busy - w->npending;
+		pthread_mutex_unlock(&w->mu);
+		if (w->stopping)
+			break;
+
+		tq_error_clear(&err);
+		n = tq_dequeue_batch(ta->c, &o, tasks, free_slots <
+		    TQ_FETCH_MAX ? free_slots : TQ_FETCH_MAX, &err);
+		if (n < 0) {
+			tq_worker_link(w, &down, &err, "fetch");
+			pthread_mutex_lock(&w->mu);
+			if (!w->stopping)
+				tq_worker_wait(w, backoff);
+			pthread_mutex_unlock(&w->mu);
+			backoff = backoff * 2 > TQ_RETRY_MAX_MS ?
+			    TQ_RETRY_MAX_MS : backoff * 2;
+			continue;
+		}
+		tq_worker_link(w, &down, NULL, "fetch");
+		backoff = TQ_RETRY_FIRST_MS;
+		pthread_mutex_lock(&w->mu);
+		for (i = 0; i < n; i++) {
+			job = tq_job_new(w, tasks[i]);
+			if (w->pending_tail != NULL)
+				w->pending_tail->next = job;
+			else
+				w->pending = job;
+			w->pending_tail = job;
+			w->npending++;
+		}
+		if (n > 0)
+			pthread_cond_broadcast(&w->work);
+		pthread_mutex_unlock(&w->mu);
+	}
+	return (NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Heartbeat: leases, timeouts, registry                               */
+
+/* Publish this worker's record; errors only cost freshness. */
+static void
+tq_worker_publish(struct tq_worker *w, struct tq_client *c, int busy)
+{
+	struct tq_redis	*r = tq_client_redis(c);
+	char		*wkey, *wskey, now[24], pid[16], conc[16], b[16];
+	char		 proc[24], fail[24], start[24], ttl[24];
+	const char	*hset[] = { "HSET", NULL, "host", w->host, "pid", pid,
+			    "queues", w->queue_list, "concurrency", conc,
+			    "busy", b, "processed", proc, "failed", fail,
+			    "started_at", start, "heartbeat_at", now };
+	const char	*pexpire[] = { "PEXPIRE", NULL, ttl };
+	const char	*zadd[] = { "ZADD", NULL, now, w->name };
+	redisReply	*reply;
+	int		 i;
+
+	if (tq_redis_ensure(r, NULL) != 0)
+		return;
+	wkey = tq_key_worker(tq_client_namespace(c), w->name);
+	wskey = tq_key_workers(tq_client_namespace(c));
+	snprintf(now, sizeof now, "%lld", (long long)tq_wall_ms());
+	snprintf(pid, sizeof pid, "%ld", (long)getpid());
+	snprintf(conc, sizeof conc, "%d", w->concurrency);
+	snprintf(b, sizeof b, "%d", busy);
+	snprintf(proc, sizeof proc, "%lld", tq_worker_processed(w));
+	snprintf(fail, sizeof fail, "%lld", tq_worker_failed(w));
+	snprintf(start, sizeof start, "%lld", (long long)w->started_at);
+	snprintf(ttl, sizeof ttl, "%d", TQ_REGISTRY_TTL_MS);
+	hset[1] = pexpire[1] = wkey;
+	zadd[1] = wskey;
+	tq_redis_append(r, (int)TQ_NITEMS(hset), hset, NULL);
+	tq_redis_append(r, 3, pexpire, NULL);
+	tq_redis_append(r, 4, zadd, NULL);
+	for (i = 0; i < 3; i++) {
+		if ((reply = tq_redis_reply(r, NULL)) == NULL)
+			break;
+		freeReplyObject(reply);
+	}
+	tq_redis_discard(r);
+	free(wkey);
+	free(wskey);
+}
+
+static void
+tq_worker_unpublish(struct tq_worker *w, struct tq_client *c)
+{
+	char		*wkey, *wskey;
+	const char	*del[2], *zrem[3];
+	redisReply	*reply;
+
+	wkey = tq_key_worker(tq_client_namespace(c), w->name);
+	wskey = tq_key_workers(tq_client_namespace(c));
+	del[0] = "DEL";
+	del[1] = wkey;
+	zrem[0] = "ZREM";
+	zrem[1] = wskey;
+	zrem[2] = w->name;
+	if ((reply = tq_redis_command(tq_client_redis(c), NULL, 2, del,
+	    NULL)) != NULL)
+		freeReplyObject(reply);
+	if ((reply = tq_redis_command(tq_client_redis(c), NULL, 3, zrem,
+	    NULL)) != NULL)
+		freeReplyObject(reply);
+	free(wkey);
+	free(wskey);
+}
+
+/* One job's heartbeat duty: fail it on timeout, else extend its lease. */
+static void
+tq_worker_tend(struct tq_worker *w, struct tq_client *c, struct tq_job *job,
+    int64_t now)
+{
+	struct tq_error	err;
+	char		why[64];
+
+	if (now >= job->deadline) {
+		if (!tq_job_settle(job))
+			return;
+		tq_job_cancel(job);
+		snprintf(why, sizeof why, "timed out after %d s",
+		    tq_task_timeout_s(job->task));
+		tq_job_set_error(job, why);
+		if (tq_worker_send(w, c, job, 'f', 0, why) == 0)
+			__atomic_add_fetch(&w->failed, 1, __ATOMIC_RELAXED);
+		tq_worker_log(w, 2, "task %s type=%s queue=%s attempt=%d %s",
+		    tq_task_id(job->task), tq_task_type(job->task),
+		    tq_task_queue(job->task), tq_task_attempt(job->task), why);
+		return;
+	}
+	if (now - job->extended < w->lease_ms / 3)
+		return;
+	tq_error_clear(&err);
+	if (tq_extend(c, job->task, w->lease_ms, &err) == 0) {
+		job->extended = now;
+		return;
+	}
+	if (err.code == TQ_ELEASE && tq_job_settle(job)) {
+		/* Reclaimed (we were too slow): the task is someone else's. */
+		tq_job_cancel(job);
+		tq_worker_log(w, 1, "task %s: lease lost; cancelling its "
+		    "handler", tq_task_id(job->task));
+	}
+	/* Connection errors: try again next tick, while the lease lasts. */
+}
+
+static void *
+tq_worker_heartbeat(void *arg)
+{
+	struct tq_thread_arg	*ta = arg;
+	struct tq_worker	*w = ta->w;
+	struct tq_job		**snap;
+	int64_t			 now, published = 0;
+	int			 i, n, busy;
+
+	snap = tq_xcalloc((size_t)w->concurrency, sizeof *snap);
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		if (!w->hb_stop)
+			tq_worker_wait(w, TQ_TICK_MS);
+		if (w->hb_stop) {
+			pthread_mutex_unlock(&w->mu);
+			break;
+		}
+		for (i = n = 0; i < w->concurrency; i++) {
+			if (w->running[i] != NULL && !w->running[i]->settled) {
+				snap[n] = w->running[i];
+				snap[n++]->refs++;
+			}
+		}
+		busy = w->busy;
+		pthread_mutex_unlock(&w->mu);
+
+		now = tq_monotonic_ms();
+		for (i = 0; i < n; i++)
+			tq_worker_tend(w, ta->c, snap[i], now);
+		if (now - published >= TQ_REGISTRY_MS) {
+			tq_worker_publish(w, ta->c, busy);
+			published = now;
+		}
+		pthread_mutex_lock(&w->mu);
+		for (i = 0; i < n; i++)
+			tq_job_unref(snap[i]);
+		pthread_mutex_unlock(&w->mu);
+	}
+	free(snap);
+	return (NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Run and shutdown                                                    */
+
+/* Block until tq_worker_stop, or up to ms (-1: forever). */
+static void
+tq_worker_sleep(struct tq_worker *w, int ms)
+{
+	struct pollfd	pfd;
+	char		buf[16];
+
+	pfd.fd = w->pipe[0];
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, ms) > 0)
+		while (read(w->pipe[0], buf, sizeof buf) > 0)
+			;
+}
+
+/* Hand back the tasks leased but not started, without an attempt. */
+static void
+tq_worker_return_pending(struct tq_worker *w, struct tq_client *c)
+{
+	struct tq_job	*job, *next;
+
+	pthread_mutex_lock(&w->mu);
+	job = w->pending;
+	w->pending = w->pending_tail = NULL;
+	w->npending = 0;
+	pthread_mutex_unlock(&w->mu);
+	for (; job != NULL; job = next) {
+		next = job->next;
+		job->settled = 1;
+		(void)tq_worker_send(w, c, job, 'r', 0, NULL);
+		pthread_mutex_lock(&w->mu);
+		tq_job_unref(job);
+		pthread_mutex_unlock(&w->mu);
+	}
+}
+
+/*
+ * After the grace period: cancel the handlers still running and hand
+ * their tasks back (no attempt counted); their outcomes are discarded.
+ */
+static void
+tq_worker_return_running(struct tq_worker *w, struct tq_client *c)
+{
+	struct tq_job	**snap;
+	int		  i, n;
+
+	snap = tq_xcalloc((size_t)w->concurrency, sizeof *snap);
+	pthread_mutex_lock(&w->mu);
+	for (i = n = 0; i < w->concurrency; i++) {
+		if (w->running[i] != NULL && !w->running[i]->settled) {
+			w->running[i]->settled = 1;
+			snap[n] = w->running[i];
+			snap[n++]->refs++;
+		}
+	}
+	pthread_mutex_unlock(&w->mu);
+	for (i = 0; i < n; i++) {
+		tq_job_cancel(snap[i]);
+		if (tq_worker_send(w, c, snap[i], 'r', 0, NULL) == 0)
+			tq_worker_log(w, 1, "task %s: still running after the "
+			    "grace period; handed back to ready",
+			    tq_task_id(snap[i]->task));
+	}
+	pthread_mutex_lock(&w->mu);
+	for (i = 0; i < n; i++)
+		tq_job_unref(snap[i]);
+	pthread_mutex_unlock(&w->mu);
+	free(snap);
+}
+
+/* Wait for running handlers to finish, up to the grace period, which
+ * began when the stop was asked for. */
+static void
+tq_worker_drain(struct tq_worker *w, int64_t stop_ms)
+{
+	int64_t	end = stop_ms + w->grace_ms;
+	int	busy;
+
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		busy = w->busy;
+		pthread_mutex_unlock(&w->mu);
+		if (busy == 0 || w->stop_now || tq_monotonic_ms() >= end)
+			return;
+		tq_worker_sleep(w, 20);
+	}
+}
+
+/* Make the clients: [0] control, [1] fetcher, [2] heartbeat, then one
+ * per handler thread. */
+static struct tq_client **
+tq_worker_clients(struct tq_worker *w, int n, struct tq_error *err)
+{
+	struct tq_client	**cs;
+	int			  i;
+
+	cs = tq_xcalloc((size_t)n, sizeof *cs);
+	for (i = 0; i < n; i++) {
+		if ((cs[i] = tq_client_new_lazy(w->cfg, err)) == NULL) {
+			while (i-- > 0)
+				tq_client_free(cs[i]);
+			free(cs);
+			return (NULL);
+		}
+	}
+	return (cs);
+}
+
+int
+tq_worker_run(struct tq_worker *w, struct tq_error *err)
+{
+	struct tq_client	**cs;
+	struct tq_thread_arg	 *ta;
+	pthread_t		 *th;
+	int64_t			  stop_ms;
+	int			  i, n = w->concurrency + 3;
+
+	if ((cs = tq_worker_clients(w, n, err)) == NULL)
+		return (-1);
+	ta = tq_xcalloc((size_t)n, sizeof *ta);
+	th = tq_xcalloc((size_t)n, sizeof *th);
+	w->started_at = tq_wall_ms();
+	w->stopping = w->hb_stop = 0;
+	for (i = 0; i < n; i++) {
+		ta[i].w = w;
+		ta[i].c = cs[i];
+		ta[i].slot = i - 3;
+	}
+	tq_worker_log(w, 2, "worker %s serving %s with %d threads", w->name,
+	    w->queue_list, w->concurrency);
+	for (i = 3; i < n; i++)
+		pthread_create(&th[i], NULL, tq_worker_thread, &ta[i]);
+	pthread_create(&th[1], NULL, tq_worker_fetcher, &ta[1]);
+	pthread_create(&th[2], NULL, tq_worker_heartbeat, &ta[2]);
+
+	while (!w->stop_req)
+		tq_worker_sleep(w, -1);
+	stop_ms = tq_monotonic_ms();
+	tq_worker_log(w, 2, "worker %s stopping%s", w->name, w->stop_now ?
+	    " now" : "");
+
+	/*
+	 * No new tasks: idle handler threads and the fetcher end (the
+	 * fetcher within one blocking wait), and what it leased but did not
+	 * start goes back.
+	 */
+	pthread_mutex_lock(&w->mu);
+	w->stopping = 1;
+	pthread_cond_broadcast(&w->work);
+	pthread_cond_broadcast(&w->state);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(th[1], NULL);
+	tq_worker_return_pending(w, cs[0]);
+
+	/* Let running handlers finish (leases still extended), then take
+	 * back the rest. */
+	tq_worker_drain(w, stop_ms);
+	tq_worker_return_running(w, cs[0]);
+	for (i = 3; i < n; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_lock(&w->mu);
+	w->hb_stop = 1;
+	pthread_cond_broadcast(&w->state);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(th[2], NULL);
+	tq_worker_unpublish(w, cs[0]);
+	tq_worker_log(w, 2, "worker %s stopped: %lld processed, %lld failed",
+	    w->name, tq_worker_processed(w), tq_worker_failed(w));
+	for (i = 0; i < n; i++)
+		tq_client_free(cs[i]);
+	free(cs);
+	free(ta);
+	free(th);
+	return (0);
+}

@@ -1,0 +1,409 @@
+/*
+ * jobs.c -- what tqd does on each timer.
+ *
+ * Copyright (c) 2026 The tq authors.  MIT licence; see COPYING.
+ *
+ *   leader   take or renew the leader lease (every tqd)
+ *   promote  promote queues whose due-time hint has come (leader, [tqd] tick)
+ *   reclaim  fail tasks whose lease expired (leader, reclaim_interval)
+ *   scan     refresh the queue list and check the marker (every tqd); as
+ *            leader also promote every queue (the safety net for lost
+ *            hints), apply dead-letter retention and auto-requeue, forget
+ *            dead workers and warn about stuck queues (scan_interval)
+ *   cron     enqueue due periodic tasks (leader)
+ *   metrics  write the metrics file (every tqd with metrics_file set)
+ *
+ * Every library call here does bounded work in Redis; loops that drain a
+ * backlog make one bounded call after another, so other clients get in
+ * between.  Errors are logged (once per outage) and the job simply runs
+ * again at its next tick: every transition is safe to repeat.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tqd.h"
+
+#define JOBS_CRON_MS		250
+#define JOBS_WORKER_FORGET_MS	60000	/* drop registry names this stale */
+#define JOBS_TRIM_CALLS		100	/* retention calls per queue a scan */
+
+static void
+jobs_set_timers(struct tqd *d)
+{
+	const struct tq_config	*cfg = d->cfg;
+	struct tqd_timer	 t[] = {
+		{ "leader", jobs_leader,
+		  tq_config_int(cfg, "tqd", "leader_ttl") / 3, 0, 0, 0 },
+		{ "promote", jobs_promote,
+		  tq_config_int(cfg, "tqd", "tick"), 0, 1, 0 },
+		{ "reclaim", jobs_reclaim,
+		  tq_config_int(cfg, "tqd", "reclaim_interval"), 0, 1, 0 },
+		{ "scan", jobs_scan,
+		  tq_config_int(cfg, "tqd", "scan_interval"), 0, 0, 0 },
+		{ "cron", jobs_cron, JOBS_CRON_MS, 0, 1, 0 },
+		{ "metrics", jobs_metrics,
+		  tq_config_int(cfg, "tqd", "metrics_interval"), 0, 0, 0 },
+	};
+
+	free(d->timers);
+	d->timers = tq_xmalloc(sizeof t);
+	memcpy(d->timers, t, sizeof t);
+	d->ntimers = sizeof t / sizeof t[0];
+}
+
+/* (Re)build everything that follows from the configuration. */
+void
+jobs_init(struct tqd *d)
+{
+	char	host[64], errbuf[512];
+
+	if (d->id[0] == '\0') {
+		if (gethostname(host, sizeof host) != 0)
+			snprintf(host, sizeof host, "host");
+		host[sizeof host - 1] = '\0';
+		host[strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
+		    "RSTUVWXYZ0123456789_.-")] = '\0';
+		snprintf(d->id, sizeof d->id, "tqd-%s-%ld-%lx", host,
+		    (long)getpid(), (unsigned long)(tqd_wall() & 0xfffff));
+	}
+	schedule_free(d->sched, d->nsched);
+	if (schedule_load(d->cfg, &d->sched, &d->nsched, errbuf,
+	    sizeof errbuf) != 0)
+		tqd_fatalx("%s", errbuf);	/* validated before: a bug */
+	jobs_set_timers(d);
+	loop_reset_timers(d);
+	d->started_ms = tqd_wall();
+}
+
+void
+jobs_leader(struct tqd *d)
+{
+	struct tq_error	err;
+	int64_t		ttl = tq_config_int(d->cfg, "tqd", "leader_ttl");
+	long long	epoch;
+	int		leader;
+
+	if (tqd_redis(d, tq_leader(d->c, d->id, ttl, 0, &leader, &epoch,
+	    &err), &err, "leader") != 0) {
+		/* Without Redis our lease runs out; stop acting as leader. */
+		if (d->leader && tqd_now() >= d->leader_until) {
+			tqd_log(TQD_LOG_WARN, "leader lease expired while "
+			    "Redis was unreachable; standing by");
+			d->leader = 0;
+		}
+		return;
+	}
+	if (leader && !d->leader) {
+		tqd_log(TQD_LOG_INFO, "became leader (epoch %lld)", epoch);
+		loop_reset_timers(d);
+	} else if (!leader && d->leader)
+		tqd_log(TQD_LOG_WARN, "lost the leader lease; standing by");
+	d->leader = leader;
+	d->epoch = leader ? epoch : 0;
+	/* Stop a margin before the key would expire in Redis. */
+	d->leader_until = tqd_now() + ttl - ttl / 4;
+}
+
+/* Give up leadership on a clean stop, so another tqd takes over now. */
+void
+jobs_resign(struct tqd *d)
+{
+	struct tq_error	err;
+	int		leader;
+
+	if (d->leader)
+		(void)tq_leader(d->c, d->id, 1000, 1, &leader, NULL, &err);
+	free(d->timers);
+	d->timers = NULL;
+	d->ntimers = 0;
+	while (d->nqueues > 0)
+		free(d->queues[--d->nqueues].name);
+	free(d->queues);
+	d->queues = NULL;
+}
+
+void
+jobs_promote(struct tqd *d)
+{
+	struct tq_error	err;
+	long long	moved;
+	int		batch = (int)tq_config_int(d->cfg, "tqd", "batch");
+
+	if (tqd_redis(d, tq_promote_due(d->c, batch, &moved, &err), &err,
+	    "promote") == 0 && moved > 0)
+		tqd_log(TQD_LOG_DEBUG, "promoted %lld due tasks", moved);
+}
+
+void
+jobs_reclaim(struct tqd *d)
+{
+	struct tq_error	err;
+	int		n, batch = (int)tq_config_int(d->cfg, "tqd", "batch");
+	long long	total;
+	size_t		i;
+
+	for (i = 0; i < d->nqueues && !signal_term; i++) {
+		total = 0;
+		do {
+			if (tqd_redis(d, tq_reclaim(d->c, d->queues[i].name,
+			    batch, &n, NULL, &err), &err, "reclaim") != 0)
+				return;
+			total += n;
+		} while (n == batch && !signal_term);
+		if (total > 0)
+			tqd_log(TQD_LOG_WARN, "queue %s: reclaimed %lld tasks "
+			    "whose lease expired (worker died or froze)",
+			    d->queues[i].name, total);
+	}
+}
+
+/* Replace the queue list, keeping what we know of queues still there. */
+static void
+jobs_queues(struct tqd *d, char **names, size_t n)
+{
+	struct tqd_queue	*q;
+	size_t			 i, j;
+
+	q = tq_xcalloc(n > 0 ? n : 1, sizeof *q);
+	for (i = 0; i < n; i++) {
+		q[i].name = names[i];
+		names[i] = NULL;
+		for (j = 0; j < d->nqueues; j++) {
+			if (strcmp(d->queues[j].name, q[i].name) == 0) {
+				q[i].stuck_since = d->queues[j].stuck_since;
+				q[i].stuck_warned = d->queues[j].stuck_warned;
+			}
+		}
+	}
+	for (j = 0; j < d->nqueues; j++)
+		free(d->queues[j].name);
+	free(d->queues);
+	d->queues = q;
+	d->nqueues = n;
+}
+
+/* A Redis that lost its data must not go unnoticed. */
+static void
+jobs_marker(struct tqd *d)
+{
+	struct tq_error	err;
+	int		created;
+
+	if (tqd_redis(d, tq_marker(d->c, &created, &err), &err,
+	    "marker") != 0)
+		return;
+	if (created && d->marker_checked)
+		tqd_log(TQD_LOG_ERROR, "Redis LOST ITS DATA: the marker key "
+		    "%s:marker vanished (Redis restarted without persistence, "
+		    "or was flushed); tasks enqueued before now are gone",
+		    tq_client_namespace(d->c));
+	else if (created)
+		tqd_log(TQD_LOG_INFO, "namespace %s is new here",
+		    tq_client_namespace(d->c));
+	d->marker_checked = 1;
+}
+
+/* Retention and auto-requeue of one queue's dead letters. */
+static void
+jobs_retention(struct tqd *d, const char *queue, int batch)
+{
+	struct tq_queue_policy	p;
+	struct tq_error		err;
+	long long		total = 0, offset = 0;
+	int			n, calls, skipped;
+
+	tq_config_policy(d->cfg, queue, &p);
+	for (calls = 0; calls < JOBS_TRIM_CALLS; calls++) {
+		if (tqd_redis(d, tq_dead_trim(d->c, queue, p.dead_max,
+		    p.dead_max_age_ms, batch, &n, &err), &err, "retention") != 0)
+			return;
+		total += n;
+		if (n < batch)
+			break;
+	}
+	if (total > 0)
+		tqd_log(TQD_LOG_INFO, "queue %s: retention removed %lld dead "
+		    "tasks", queue, total);
+	if (p.dead_requeue_after_ms <= 0)
+		return;
+	for (total = 0, calls = 0; calls < JOBS_TRIM_CALLS; calls++) {
+		if (tqd_redis(d, tq_dead_requeue_aged(d->c, queue,
+		    p.dead_requeue_after_ms, (int)p.dead_requeue_max, batch,
+		    offset, &n, &skipped, &err), &err, "auto-requeue") != 0)
+			return;
+		total += n;
+		offset += skipped;
+		if (n + skipped < batch)
+			break;
+	}
+	if (total > 0)
+		tqd_log(TQD_LOG_INFO, "queue %s: requeued %lld tasks dead for "
+		    "over %lld s", queue, total,
+		    (long long)(p.dead_requeue_after_ms / 1000));
+}
+
+/* Whether a live worker serves queue. */
+static int
+jobs_served(const struct tq_worker_info *w, size_t nw, const char *queue)
+{
+	size_t		 i, len = strlen(queue);
+	const char	*p;
+
+	for (i = 0; i < nw; i++) {
+		if (w[i].stale)
+			continue;
+		for (p = w[i].queues; (p = strstr(p, queue)) != NULL; p++) {
+			if ((p == w[i].queues || p[-1] == ',') &&
+			    (p[len] == ',' || p[len] == '\0'))
+				return (1);
+		}
+	}
+	return (0);
+}
+
+/* Warn once when a queue has ready tasks but nobody to run them. */
+static void
+jobs_stuck(struct tqd *d)
+{
+	struct tq_queue_stats	*st;
+	struct tq_worker_info	*w;
+	struct tq_error		 err;
+	const char		**names;
+	size_t			 i, nw;
+	int64_t			 now = tqd_now();
+	int64_t			 after = tq_config_int(d->cfg, "tqd",
+				     "stuck_after");
+
+	if (d->nqueues == 0)
+		return;
+	names = tq_xcalloc(d->nqueues, sizeof *names);
+	st = tq_xcalloc(d->nqueues, sizeof *st);
+	for (i = 0; i < d->nqueues; i++)
+		names[i] = d->queues[i].name;
+	if (tqd_redis(d, tq_stats(d->c, names, d->nqueues, st, &err), &err,
+	    "stats") != 0 || tqd_redis(d, tq_workers(d->c, &w, &nw, &err),
+	    &err, "workers") != 0)
+		goto out;
+	for (i = 0; i < d->nqueues; i++) {
+		struct tqd_queue *q = &d->queues[i];
+
+		if (st[i].ready == 0 || st[i].paused ||
+		    jobs_served(w, nw, q->name)) {
+			if (q->stuck_warned)
+				tqd_log(TQD_LOG_INFO, "queue %s is moving "
+				    "again", q->name);
+			q->stuck_since = 0;
+			q->stuck_warned = 0;
+			continue;
+		}
+		if (q->stuck_since == 0)
+			q->stuck_since = now;
+		if (!q->stuck_warned && now - q->stuck_since >= after) {
+			tqd_log(TQD_LOG_WARN, "queue %s is stuck: %lld ready "
+			    "tasks and no live worker for %lld s", q->name,
+			    st[i].ready, (long long)((now - q->stuck_since) /
+			    1000));
+			q->stuck_warned = 1;
+		}
+	}
+	free(w);
+out:
+	free(names);
+	free(st);
+}
+
+void
+jobs_scan(struct tqd *d)
+{
+	struct tq_error	err;
+	char		**names;
+	size_t		  n, i;
+	long long	  moved;
+	int		  batch = (int)tq_config_int(d->cfg, "tqd", "batch");
+	int		  removed;
+
+	if (tqd_redis(d, tq_queues(d->c, &names, &n, &err), &err,
+	    "queues") != 0)
+		return;
+	jobs_queues(d, names, n);
+	tq_strv_free(names, n);
+	jobs_marker(d);
+	if (!d->leader)
+		return;
+	for (i = 0; i < d->nqueues && !signal_term; i++) {
+		if (tqd_redis(d, tq_promote_queue(d->c, d->queues[i].name,
+		    batch, &moved, &err), &err, "promote") != 0)
+			return;
+		jobs_retention(d, d->queues[i].name, batch);
+	}
+	if (tqd_redis(d, tq_workers_prune(d->c, JOBS_WORKER_FORGET_MS,
+	    &removed, &err), &err, "workers") == 0 && removed > 0)
+		tqd_log(TQD_LOG_INFO, "forgot %d dead workers", removed);
+	jobs_stuck(d);
+}
+
+/*
+ * Enqueue one occurrence; its id makes a second attempt a no-op.  -1 when
+ * Redis could not be reached (try again next tick).
+ */
+static int
+jobs_fire(struct tqd *d, struct tqd_schedule *s, int64_t occ)
+{
+	struct tq_enqueue_opts	o;
+	struct tq_error		err;
+	char			id[TQ_NAME_MAX + 1];
+
+	snprintf(id, sizeof id, "cron:%s:%lld", s->name, (long long)occ);
+	tq_enqueue_opts_init(&o);
+	o.queue = s->queue;
+	o.id = id;
+	o.unique_key = id;
+	o.unique_ms = s->misfire_ms + 3600 * 1000;
+	o.priority = s->priority;
+	o.max_retries = s->max_retries;
+	o.timeout_s = s->timeout_s;
+	if (tq_enqueue(d->c, s->type, s->payload, &o, NULL, &err) == 0)
+		tqd_log(TQD_LOG_INFO, "schedule %s: enqueued %s", s->name, id);
+	else if (err.code == TQ_EEXIST)
+		tqd_log(TQD_LOG_DEBUG, "schedule %s: %s was enqueued already",
+		    s->name, id);
+	else if (tqd_redis(d, -1, &err, "schedule") != 0 &&
+	    (err.code == TQ_ECONN || err.code == TQ_ETIMEOUT))
+		return (-1);
+	s->last_ms = occ;
+	return (0);
+}
+
+void
+jobs_cron(struct tqd *d)
+{
+	struct tqd_schedule	*s;
+	int64_t			 now = tqd_wall(), occ;
+	size_t			 i;
+
+	for (i = 0; i < d->nsched; i++) {
+		s = &d->sched[i];
+		if (s->next_ms != 0 && now < s->next_ms)
+			continue;
+		if (schedule_due(s, s->last_ms, now, &occ) &&
+		    jobs_fire(d, s, occ) != 0)
+			continue;
+		s->next_ms = cron_next(&s->cron, now, s->tz);
+		if (s->next_ms < 0)
+			s->next_ms = now + 3600 * 1000;
+	}
+}
+
+void
+jobs_metrics(struct tqd *d)
+{
+	const char	*path = tq_config_str(d->cfg, "tqd", "metrics_file");
+
+	if (*path == '\0')
+		return;
+	if (metrics_write(d, path) != 0)
+		tqd_log(TQD_LOG_DEBUG, "metrics not written this time");
+}

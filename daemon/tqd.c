@@ -1,0 +1,318 @@
+/*
+ * tqd.c -- tqd's entry point: options, configuration, logging, start-up.
+ *
+ * Copyright (c) 2026 The tq authors.  MIT licence; see COPYING.
+ *
+ * tqd runs in the foreground (systemd Type=simple; there is no
+ * daemonising code path) and logs to stderr, or to syslog when [tqd]
+ * syslog = yes.  The configuration is read whole and validated before it
+ * is used -- at start-up, by "tqd -t", and on SIGHUP, where a bad file is
+ * rejected with a log line and the running configuration kept.
+ *
+ * Exit statuses: 0 after a requested stop, 1 on a runtime failure, 2 on a
+ * usage or configuration error.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tqd.h"
+
+#ifndef TQ_SYSCONFDIR
+#define TQ_SYSCONFDIR	"/etc"
+#endif
+
+int		 tqd_log_level = TQD_LOG_INFO;
+static int	 tqd_syslog;
+
+static const char *const tqd_level_names[] = {
+	"error", "warning", "info", "debug"
+};
+
+void
+tqd_log(int level, const char *fmt, ...)
+{
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	va_list		 ap;
+	char		 msg[1024], when[32];
+	struct timespec	 ts;
+	struct tm	 tm;
+
+	if (level > tqd_log_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (tqd_syslog) {
+		syslog(prio[level], "%s", msg);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(stderr, "tqd: %s.%03ldZ %s: %s\n", when,
+	    ts.tv_nsec / 1000000, tqd_level_names[level], msg);
+}
+
+void
+tqd_fatalx(const char *fmt, ...)
+{
+	va_list	ap;
+	char	msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	tqd_log(TQD_LOG_ERROR, "%s", msg);
+	exit(1);
+}
+
+int64_t
+tqd_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+int64_t
+tqd_wall(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/*
+ * Note the outcome of a Redis call: log the link going down and coming
+ * back once each, not every failed call.  Returns rc.
+ */
+int
+tqd_redis(struct tqd *d, int rc, const struct tq_error *err,
+    const char *doing)
+{
+	int	link = err != NULL && (err->code == TQ_ECONN ||
+		    err->code == TQ_ETIMEOUT);
+
+	if (rc == 0) {
+		if (d->redis_down)
+			tqd_log(TQD_LOG_INFO, "Redis at %s is back",
+			    tq_client_address(d->c));
+		d->redis_down = 0;
+		return (rc);
+	}
+	if (!link)
+		tqd_log(TQD_LOG_ERROR, "%s: %s", doing, err->msg);
+	else if (!d->redis_down)
+		tqd_log(TQD_LOG_ERROR, "%s: %s; retrying with backoff", doing,
+		    err->msg);
+	if (link)
+		d->redis_down = 1;
+	return (rc);
+}
+
+/*
+ * Read the configuration: the file (if any), then -u / $TQ_REDIS_URL and
+ * -n on top.  A new configuration, or NULL with errbuf explaining.
+ */
+struct tq_config *
+tqd_config_read(struct tqd *d, char *errbuf, size_t len)
+{
+	struct tq_config	*cfg = tq_config_new();
+	struct tq_error		 err;
+	struct tqd_schedule	*s;
+	size_t			 n;
+
+	tq_error_clear(&err);
+	if ((d->cfg_path != NULL &&
+	    tq_config_load(cfg, d->cfg_path, &err) != 0) ||
+	    (d->url != NULL && tq_config_set_url(cfg, d->url, &err) != 0) ||
+	    (d->ns != NULL && tq_config_set(cfg, "redis", "namespace", d->ns,
+	    &err) != 0)) {
+		snprintf(errbuf, len, "%s", err.msg);
+		tq_config_free(cfg);
+		return (NULL);
+	}
+	if (schedule_load(cfg, &s, &n, errbuf, len) != 0) {
+		tq_config_free(cfg);
+		return (NULL);
+	}
+	schedule_free(s, n);
+	return (cfg);
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: tqd [-c FILE] [-u URL] [-n NS] [-f] [-t] [-v...] "
+	    "[--version]\n"
+	    "  -c FILE       configuration (default $TQ_CONFIG, else "
+	    TQ_SYSCONFDIR "/tq.conf)\n"
+	    "  -u URL        Redis URL (default $TQ_REDIS_URL, else the "
+	    "file)\n"
+	    "  -n NS         namespace (key prefix)\n"
+	    "  -f            stay in the foreground (always)\n"
+	    "  -t            check the configuration and exit\n"
+	    "  -v            log more (repeat for debug)\n");
+}
+
+/* The configuration file: -c, else $TQ_CONFIG, else the installed one. */
+static const char *
+tqd_config_path(const char *opt)
+{
+	const char	*env;
+
+	if (opt != NULL)
+		return (opt);
+	if ((env = getenv("TQ_CONFIG")) != NULL && *env != '\0')
+		return (env);
+	if (access(TQ_SYSCONFDIR "/tq.conf", R_OK) == 0)
+		return (TQ_SYSCONFDIR "/tq.conf");
+	return (NULL);
+}
+
+/* Loud start-up warnings about settings that break "nothing lost". */
+static void
+tqd_check_server(struct tqd *d)
+{
+	struct tq_server_info	info;
+	struct tq_error		err;
+
+	if (tqd_redis(d, tq_server_info(d->c, &info, &err), &err,
+	    "server info") != 0)
+		return;
+	tqd_log(TQD_LOG_INFO, "Redis %s at %s", info.version,
+	    tq_client_address(d->c));
+	if (info.maxmemory_policy[0] != '\0' &&
+	    strcmp(info.maxmemory_policy, "noeviction") != 0)
+		tqd_log(TQD_LOG_WARN, "Redis maxmemory-policy is %s: Redis may "
+		    "evict task data and leases, losing tasks; set "
+		    "maxmemory-policy noeviction", info.maxmemory_policy);
+	if (!info.appendonly)
+		tqd_log(TQD_LOG_WARN, "Redis appendonly is off: a Redis restart "
+		    "loses every task written since the last snapshot; set "
+		    "appendonly yes");
+	else if (strcmp(info.appendfsync, "always") != 0 &&
+	    info.appendfsync[0] != '\0')
+		tqd_log(TQD_LOG_WARN, "Redis appendfsync is %s: a crash of the "
+		    "Redis host may lose up to a second of acknowledged "
+		    "tasks; appendfsync always loses none", info.appendfsync);
+}
+
+static void
+tqd_pidfile(const char *path, int create)
+{
+	FILE	*f;
+
+	if (path == NULL || *path == '\0')
+		return;
+	if (!create) {
+		unlink(path);
+		return;
+	}
+	if ((f = fopen(path, "w")) == NULL) {
+		tqd_log(TQD_LOG_ERROR, "pidfile %s: %s", path, strerror(errno));
+		exit(1);
+	}
+	fprintf(f, "%ld\n", (long)getpid());
+	fclose(f);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct tqd	 d;
+	struct tq_error	 err;
+	char		 errbuf[512], *pidfile;
+	const char	*cfg_opt = NULL;
+	int		 ch, test = 0;
+
+	memset(&d, 0, sizeof d);
+	while ((ch = getopt_long(argc, argv, "c:u:n:ftvh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			cfg_opt = optarg;
+			break;
+		case 'u':
+			d.url = optarg;
+			break;
+		case 'n':
+			d.ns = optarg;
+			break;
+		case 'f':
+			break;
+		case 't':
+			test = 1;
+			break;
+		case 'v':
+			if (tqd_log_level < TQD_LOG_DEBUG)
+				tqd_log_level++;
+			break;
+		case 'V':
+			printf("tqd %s\n", TQ_VERSION);
+			return (0);
+		case 'h':
+			usage(stdout);
+			return (0);
+		default:
+			usage(stderr);
+			return (2);
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return (2);
+	}
+	if (d.url == NULL && getenv("TQ_REDIS_URL") != NULL &&
+	    *getenv("TQ_REDIS_URL") != '\0')
+		d.url = getenv("TQ_REDIS_URL");
+	d.cfg_path = tqd_config_path(cfg_opt);
+	if ((d.cfg = tqd_config_read(&d, errbuf, sizeof errbuf)) == NULL) {
+		fprintf(stderr, "tqd: %s\n", errbuf);
+		return (2);
+	}
+	if (test) {
+		printf("tqd: configuration %s is valid\n",
+		    d.cfg_path != NULL ? d.cfg_path : "(defaults)");
+		tq_config_free(d.cfg);
+		return (0);
+	}
+	if ((tqd_syslog = (int)tq_config_int(d.cfg, "tqd", "syslog")))
+		openlog("tqd", LOG_PID, LOG_DAEMON);
+	if ((d.c = tq_client_new_lazy(d.cfg, &err)) == NULL) {
+		fprintf(stderr, "tqd: %s\n", err.msg);
+		return (2);
+	}
+	pidfile = tq_xstrdup(tq_config_str(d.cfg, "tqd", "pidfile"));
+	tqd_pidfile(pidfile, 1);
+	signal_init();
+	jobs_init(&d);
+	tqd_log(TQD_LOG_INFO, "tqd %s started as %s (namespace %s, Redis %s)",
+	    TQ_VERSION, d.id, tq_client_namespace(d.c),
+	    tq_client_address(d.c));
+	tqd_check_server(&d);
+	loop_run(&d);
+	jobs_resign(&d);
+	tqd_log(TQD_LOG_INFO, "tqd stopped");
+	tqd_pidfile(pidfile, 0);
+	free(pidfile);
+	schedule_free(d.sched, d.nsched);
+	tq_client_free(d.c);
+	tq_config_free(d.cfg);
+	return (0);
+}
