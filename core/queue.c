@@ -291,6 +291,18 @@ tq_noscript(const struct tq_error *e)
 	return (e->code == TQ_EREDIS && strstr(e->msg, "NOSCRIPT") != NULL);
 }
 
+/* Tasks [i, n) were not sent: each carries why. */
+static int
+tq_pending_unsent(struct tq_pending *tasks, size_t i, size_t n,
+    const struct tq_error *why, struct tq_error *err)
+{
+	for (; i < n; i++)
+		tasks[i].error = *why;
+	if (err != NULL)
+		*err = *why;
+	return (-1);
+}
+
 /* Send tasks [0, n) in pipelined chunks; -1 when the link broke. */
 static int
 tq_pending_send(struct tq_client *c, struct tq_pending *tasks, size_t n,
@@ -300,14 +312,14 @@ tq_pending_send(struct tq_client *c, struct tq_pending *tasks, size_t n,
 	size_t		i, j, end;
 
 	for (i = 0; i < n; i++) {
-		if (tq_client_register_queue(c, tasks[i].queue, err) != 0)
-			return (-1);
+		if (tq_client_register_queue(c, tasks[i].queue, &broken) != 0)
+			return (tq_pending_unsent(tasks, 0, n, &broken, err));
 	}
 	for (i = 0; i < n; i = end) {
 		end = i + TQ_BATCH_CHUNK < n ? i + TQ_BATCH_CHUNK : n;
 		if (tq_redis_prepare(tq_client_redis(c), TQ_SCRIPT_ENQUEUE,
-		    err) != 0)
-			return (-1);
+		    &broken) != 0)
+			return (tq_pending_unsent(tasks, i, n, &broken, err));
 		for (j = i; j < end; j++)
 			tq_pending_append(c, &tasks[j]);
 		for (j = i; j < end; j++) {
@@ -315,12 +327,8 @@ tq_pending_send(struct tq_client *c, struct tq_pending *tasks, size_t n,
 				continue;
 			/* The link broke: the rest have unknown outcomes. */
 			broken = tasks[j].error;
-			for (; j < n; j++)
-				tasks[j].error = broken;
-			if (err != NULL)
-				*err = broken;
 			tq_redis_discard(tq_client_redis(c));
-			return (-1);
+			return (tq_pending_unsent(tasks, j, n, &broken, err));
 		}
 		for (j = i; j < end; j++) {
 			if (tq_noscript(&tasks[j].error) &&
