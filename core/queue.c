@@ -608,7 +608,10 @@ tq_queue_order(const struct tq_dequeue_opts *o, size_t *order)
 	}
 }
 
-/* Sleep on the queues' wake lists until a token or the time is up. */
+/*
+ * Sleep on the queues' wake lists until a token or the time is up: 1
+ * when a token came, 0 when the time ran out, -1 on error.
+ */
 static int
 tq_dequeue_wait(struct tq_client *c, const struct tq_dequeue_opts *o,
     int64_t left_ms, struct tq_error *err)
@@ -637,6 +640,8 @@ tq_dequeue_wait(struct tq_client *c, const struct tq_dequeue_opts *o,
 	if (reply == NULL)
 		return (-1);
 	rc = tq_redis_reply_error(tq_client_redis(c), reply, err);
+	if (rc == 0)
+		rc = reply->type == REDIS_REPLY_ARRAY;
 	freeReplyObject(reply);
 	return (rc);
 }
@@ -696,8 +701,10 @@ tq_dequeue_batch(struct tq_client *c, const struct tq_dequeue_opts *o,
 			tq_sleep_ms(left < 20 ? left : 20);
 			continue;
 		}
-		if (tq_dequeue_wait(c, o, left, err) != 0) {
-			failed = 1;
+		/* Nothing came before the time ran out: no point probing
+		 * once more (an idle worker's cost is this loop). */
+		if ((n = tq_dequeue_wait(c, o, left, err)) <= 0) {
+			failed = n < 0;
 			break;
 		}
 	}

@@ -474,6 +474,13 @@ int		 tq_leader(struct tq_client *c, const char *id, int64_t ttl_ms,
 		     struct tq_error *err);
 
 /*
+ * Who leads (new string, or NULL when nobody does), its epoch, and how
+ * long its lease has left (a fresh lease means a live leader).
+ */
+int		 tq_leader_holder(struct tq_client *c, char **id,
+		     long long *epoch, int64_t *ttl_ms, struct tq_error *err);
+
+/*
  * The namespace's marker key: created at first use.  *created is 1 when
  * this call had to create it -- after the first call of a process, that
  * means Redis lost its data (restarted without persistence, or flushed).
@@ -591,7 +598,8 @@ struct tq_worker *tq_worker_new(const struct tq_config *cfg,
 void		 tq_worker_free(struct tq_worker *w);
 
 /* Run handler for tasks of type (or, with type NULL, of any type that
- * has no handler; without one such tasks fail "no handler for type X"). */
+ * has no handler; without one such tasks fail, to be retried, with "no
+ * handler for task type X"). */
 void		 tq_worker_handle(struct tq_worker *w, const char *type,
 		     tq_handler handler, void *arg);
 

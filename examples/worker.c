@@ -53,7 +53,8 @@ between(int lo, int hi)
 	static _Thread_local unsigned int	seed;
 
 	if (seed == 0)
-		seed = (unsigned int)time(NULL) ^ (unsigned int)(uintptr_t)&seed;
+		seed = (unsigned int)time(NULL) ^
+		    (unsigned int)(uintptr_t)&seed;
 	return (lo + rand_r(&seed) % (hi - lo + 1));
 }
 
@@ -299,7 +300,8 @@ main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);	/* a broken link is an error, not death */
+	/* A broken link to Redis is an error to ride out, not death. */
+	signal(SIGPIPE, SIG_IGN);
 
 	/* Serve until a signal; Redis outages are ridden out inside. */
 	if (tq_worker_run(worker, &err) != 0) {

@@ -9,6 +9,11 @@ local now = tq_now()
 if redis.call('EXISTS', KEYS[1]) == 1 then
 	return {now, 0, 0}
 end
+-- An idle queue costs one EXISTS, not ten empty pops.
+if redis.call('EXISTS', KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10],
+    KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15]) == 0 then
+	return {now, 0, 0}
+end
 local n = tonumber(ARGV[1])
 local rate = tonumber(ARGV[4])
 local tokens

@@ -1522,9 +1522,11 @@ test_script_flush(void **state)
 	MUST(tq_extend(c, t2, 30000, &err));
 
 	MUST(tq_release(c, t, &err));
+	tq_task_free(t);
 	t = harness_take(c, q, 30000, NULL);
 	FLUSH_SCRIPTS();
 	MUST(tq_release(c, t2, &err));
+	tq_task_free(t2);
 	t2 = harness_take(c, q, 30000, NULL);
 
 	MUST(tq_ack(c, t, NULL, &err));

@@ -169,7 +169,7 @@ handler(struct tq_job *job, void *arg)
 	}
 	ADD(s->calls, 1);
 
-	switch (s->mode) {
+	switch (LOAD(s->mode)) {
 	case H_OK:
 		snprintf(buf, sizeof buf, "{\"sent\":true,\"attempt\":%d}",
 		    tq_task_attempt(t));
@@ -470,8 +470,8 @@ expect_state(struct tq_client *c, const char *queue, const char *id,
 		    tq_state_name(want));
 	if (info->state != want)
 		fail_msg("task %s: %s (error \"%s\"), expected %s", id,
-		    tq_state_name(info->state),
-		    info->error != NULL ? info->error : "", tq_state_name(want));
+		    tq_state_name(info->state), info->error != NULL ?
+		    info->error : "", tq_state_name(want));
 	return (info);
 }
 
@@ -517,7 +517,7 @@ promote_one(struct tq_client *c, const char *queue, int64_t due)
 			break;
 		assert_int_equal(moved, 0);
 		if (harness_mono_ms() > end)
-			fail_msg("tq_promote(%s): nothing due after 5 s", queue);
+			fail_msg("tq_promote(%s): nothing due in 5 s", queue);
 		harness_sleep_ms(2);
 	}
 	/* Never before its due time (Redis's clock). */

@@ -83,7 +83,8 @@ helper_log(int level, const char *msg, void *arg)
 {
 	(void)arg;
 	if (level <= 1)
-		fprintf(stderr, "worker-helper[%ld]: %s\n", (long)getpid(), msg);
+		fprintf(stderr, "worker-helper[%ld]: %s\n", (long)getpid(),
+		    msg);
 }
 
 int
