@@ -24,6 +24,9 @@
  *     thread at a time; use one client per thread.
  *   - libtq never prints and never exits; out of memory is the one fatal
  *     condition (see tq_set_oom_handler).
+ *   - Programs must ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)): a write to
+ *     a Redis that went away raises it, and libtq reports the broken
+ *     link as TQ_ECONN rather than changing the process's signals.
  */
 
 #ifndef TQ_H
@@ -311,7 +314,8 @@ int		 tq_ack(struct tq_client *c, struct tq_task *t,
 int		 tq_fail(struct tq_client *c, struct tq_task *t, const char *why,
 		     int flags, struct tq_error *err);
 
-/* Push the lease deadline to now + lease_ms.  TQ_ELEASE when lost. */
+/* Push the lease deadline to now + lease_ms (> 0; else TQ_EINVAL).
+ * TQ_ELEASE when lost. */
 int		 tq_extend(struct tq_client *c, struct tq_task *t,
 		     int64_t lease_ms, struct tq_error *err);
 
@@ -327,6 +331,8 @@ const char	*tq_task_id(const struct tq_task *t);
 const char	*tq_task_queue(const struct tq_task *t);
 const char	*tq_task_type(const struct tq_task *t);
 const char	*tq_task_payload(const struct tq_task *t);	/* JSON text */
+/* The payload parsed by cJSON, which holds numbers as doubles: integers
+ * beyond 2^53 lose precision here; tq_task_payload keeps them exact. */
 const cJSON	*tq_task_payload_json(const struct tq_task *t);
 const char	*tq_task_token(const struct tq_task *t);
 int		 tq_task_priority(const struct tq_task *t);
@@ -384,8 +390,10 @@ int		 tq_inspect(struct tq_client *c, const char *queue,
 		     struct tq_error *err);
 
 /*
- * The result stored by tq_ack, as JSON text (new string).  TQ_ENOTFOUND
- * when there is none (never stored, expired, or not done yet).
+ * The result stored by tq_ack, as JSON text (new string), in queue or
+ * (queue NULL) in every known queue.  TQ_ENOTFOUND when there is none
+ * (never stored, expired, or not done yet).  A task acked without a
+ * result leaves nothing behind, so tq_inspect no longer finds it.
  */
 int		 tq_result(struct tq_client *c, const char *queue,
 		     const char *id, char **out, struct tq_error *err);
@@ -425,8 +433,8 @@ int		 tq_dead_purge(struct tq_client *c, const char *queue,
 
 /*
  * Drop dead letters beyond max_count (oldest first) or older than
- * max_age_ms, at most max per call.  Returns the number removed in
- * *removed; call again while it equals max.
+ * max_age_ms (0 disables either), at most max per call.  Returns the
+ * number removed in *removed; call again while it equals max.
  */
 int		 tq_dead_trim(struct tq_client *c, const char *queue,
 		     long long max_count, int64_t max_age_ms, int max,

@@ -681,11 +681,16 @@ harness_assert_invariants(const char *queue, const char *file, int line)
 	snprintf(key, sizeof key, "%s:{%s}:lease", HARNESS_NS, queue);
 	harness_ids_reply(&lease, "lease", "HKEYS", key, 1);
 
-	qsort(state.v, state.n, sizeof *state.v, harness_id_cmp);
-	qsort(body.v, body.n, sizeof *body.v, harness_id_cmp);
-	qsort(meta.v, meta.n, sizeof *meta.v, harness_id_cmp);
-	qsort(lease.v, lease.n, sizeof *lease.v, harness_id_cmp);
-	qsort(active.v, active.n, sizeof *active.v, harness_id_cmp);
+	if (state.n > 0)
+		qsort(state.v, state.n, sizeof *state.v, harness_id_cmp);
+	if (body.n > 0)
+		qsort(body.v, body.n, sizeof *body.v, harness_id_cmp);
+	if (meta.n > 0)
+		qsort(meta.v, meta.n, sizeof *meta.v, harness_id_cmp);
+	if (lease.n > 0)
+		qsort(lease.v, lease.n, sizeof *lease.v, harness_id_cmp);
+	if (active.n > 0)
+		qsort(active.v, active.n, sizeof *active.v, harness_id_cmp);
 
 	/* Exactly one state per id. */
 	for (i = 1; i < state.n && msg[0] == '\0'; i++) {
