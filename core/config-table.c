@@ -192,7 +192,7 @@ const struct tq_config_table_entry tq_config_table[] = {
 	  .help = "How often tqd passes over every queue: promotion without "
 	  "hints, dead-letter retention, stale workers, stuck queues." },
 	{ .section = "tqd", .name = "batch", .type = TQ_CONFIG_INT,
-	  .dflt = "1000", .min = 1, .max = 100000, .flags = TQ_CONFIG_RELOAD,
+	  .dflt = "250", .min = 1, .max = 100000, .flags = TQ_CONFIG_RELOAD,
 	  .help = "Most tasks one script call moves, so that Redis is never "
 	  "busy for long." },
 	{ .section = "tqd", .name = "leader_ttl", .type = TQ_CONFIG_DURATION,

@@ -26,6 +26,15 @@
 
 #define TQ_DUE_MAX	256	/* queues handled per tq_promote_due read */
 
+/*
+ * Wall time one tq_promote_due or tq_promote_queue call may spend.  A
+ * backlog of millions of due tasks takes seconds to move; the caller
+ * (tqd's single loop) must keep renewing its leader lease and answering
+ * signals meanwhile, so the rest is left due and its hint in place for
+ * the next call.
+ */
+#define TQ_PROMOTE_BUDGET_MS	50
+
 /* Lower queue's hint to due_ms (never raises it). */
 int
 tq_hint_due(struct tq_client *c, const char *queue, int64_t due_ms,
@@ -76,10 +85,15 @@ tq_hint_settle(struct tq_client *c, const char *queue, int64_t seen,
 	return (0);
 }
 
-/* Promote until a call moves fewer than max; *next_ms: next due or 0. */
+/*
+ * Promote until a call moves fewer than max or the deadline passes;
+ * *next_ms: the earliest task still waiting (already due when stopped by
+ * the deadline), or 0.
+ */
 static int
 tq_promote_all(struct tq_client *c, const char *queue, int max,
-    long long *moved, int64_t *next_ms, struct tq_error *err)
+    int64_t deadline, long long *moved, int64_t *next_ms,
+    struct tq_error *err)
 {
 	int	n;
 
@@ -88,7 +102,7 @@ tq_promote_all(struct tq_client *c, const char *queue, int max,
 		if (tq_promote(c, queue, max, &n, next_ms, err) != 0)
 			return (-1);
 		*moved += n;
-	} while (n == max);
+	} while (n == max && tq_monotonic_ms() < deadline);
 	return (0);
 }
 
@@ -96,9 +110,9 @@ int
 tq_promote_queue(struct tq_client *c, const char *queue, int max,
     long long *moved, struct tq_error *err)
 {
-	int64_t	next;
+	int64_t	next, deadline = tq_monotonic_ms() + TQ_PROMOTE_BUDGET_MS;
 
-	if (tq_promote_all(c, queue, max, moved, &next, err) != 0)
+	if (tq_promote_all(c, queue, max, deadline, moved, &next, err) != 0)
 		return (-1);
 	return (next > 0 ? tq_hint_due(c, queue, next, err) : 0);
 }
@@ -111,11 +125,12 @@ tq_promote_due(struct tq_client *c, int max, long long *moved,
 	char		*key, n[16];
 	redisReply	*reply;
 	long long	 m;
-	int64_t		 next;
+	int64_t		 next, deadline;
 	size_t		 i;
 	int		 rc = 0;
 
 	*moved = 0;
+	deadline = tq_monotonic_ms() + TQ_PROMOTE_BUDGET_MS;
 	key = tq_key_due(tq_client_namespace(c));
 	snprintf(n, sizeof n, "%d", TQ_DUE_MAX);
 	keys[0] = key;
@@ -129,7 +144,9 @@ tq_promote_due(struct tq_client *c, int max, long long *moved,
 		tq_error_set(err, TQ_EPROTO, "due: unexpected reply");
 		return (-1);
 	}
-	for (i = 1; i + 1 < reply->elements && rc == 0; i += 2) {
+	/* Queues not reached before the deadline keep their due hint. */
+	for (i = 1; i + 1 < reply->elements && rc == 0 &&
+	    tq_monotonic_ms() < deadline; i += 2) {
 		const char	*queue = reply->element[i]->str;
 
 		if (tq_check_name("queue name", queue, NULL) != 0) {
@@ -138,7 +155,7 @@ tq_promote_due(struct tq_client *c, int max, long long *moved,
 			    reply->element[i + 1]->integer, 0, err);
 			continue;
 		}
-		rc = tq_promote_all(c, queue, max, &m, &next, err);
+		rc = tq_promote_all(c, queue, max, deadline, &m, &next, err);
 		if (rc == 0) {
 			*moved += m;
 			rc = tq_hint_settle(c, queue,

@@ -463,12 +463,17 @@ int		 tq_dead_requeue_aged(struct tq_client *c, const char *queue,
  * Promote every queue whose due-time hint has come (producers leave a
  * hint in NS:due when they schedule or retry a task), at most max tasks
  * per script call, then move each hint to the queue's next due time.
- * *moved gets the total.  This is tqd's fast path; tq_promote_queue is
- * its periodic safety net for hints that were lost.
+ * *moved gets the total.  One call works for about 50 ms at most: what
+ * is left of a large backlog stays due, with its hint, for the next
+ * call.  This is tqd's fast path; tq_promote_queue is its periodic
+ * safety net for hints that were lost.
  */
 int		 tq_promote_due(struct tq_client *c, int max, long long *moved,
 		     struct tq_error *err);
-/* Promote all due tasks of one queue in bounded calls; refresh its hint. */
+/*
+ * Promote the due tasks of one queue in bounded calls, for about 50 ms
+ * at most, and refresh its hint (which stays due if tasks are left).
+ */
 int		 tq_promote_queue(struct tq_client *c, const char *queue,
 		     int max, long long *moved, struct tq_error *err);
 

@@ -150,7 +150,8 @@ enqueue_images(struct tq_client *c, int n, double scale)
 		tq_enqueue_opts_init(&o);
 		o.delay_ms = (int64_t)((5000.0 + 5000.0 * (i % 10)) * scale);
 		snprintf(payload, sizeof payload, "{\"image_url\":\"https://"
-		    "example.com/img/%d.jpg\",\"sizes\":[64,256,1024]}", i);
+		    "example.com/images/%d.jpg\",\"operations\":[\"resize\","
+		    "\"compress\",\"watermark\"]}", i);
 		if (tq_enqueue(c, "image_processing", payload, &o, &id,
 		    &err) != 0) {
 			fprintf(stderr, "producer: image %d: %s\n", i, err.msg);

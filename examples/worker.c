@@ -139,11 +139,14 @@ static enum tq_outcome
 handle_image(struct tq_job *job, void *arg)
 {
 	const cJSON	*url = field(job, "image_url");
+	const cJSON	*ops = field(job, "operations");
 
 	(void)arg;
-	if (!cJSON_IsString(url) || !cJSON_IsArray(field(job, "sizes"))) {
+	/* As in the seed: the URL is required, the operations optional. */
+	if (!cJSON_IsString(url) || (ops != NULL && !cJSON_IsArray(ops))) {
 		tq_job_set_error(job, "image_processing: payload needs "
-		    "\"image_url\" and \"sizes\"");
+		    "\"image_url\" (a string) and, if any, \"operations\" "
+		    "(an array)");
 		return (TQ_JOB_PERMANENT);
 	}
 	if (work_for(job, between(500, 2500)) != 0)
