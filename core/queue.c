@@ -18,6 +18,7 @@
 #include "tq-int.h"
 
 #define TQ_BATCH_CHUNK	1000	/* tasks per pipeline round trip */
+#define TQ_MANY_MAX	250	/* tasks per enqueue_many call */
 #define TQ_ERROR_MAX	4096	/* bytes of a failure message we keep */
 #define TQ_YEAR_MS	(366LL * 24 * 3600 * 1000)
 #define TQ_DELAY_MAX_MS	(10 * TQ_YEAR_MS)
@@ -31,6 +32,7 @@ struct tq_pending {
 	char		 delay[24];
 	char		 at[24];
 	char		 unique[24];
+	char		 prio[4];
 	int		 priority;
 	int64_t		 due;		/* from Redis: when scheduled, or 0 */
 	struct tq_error	 error;
@@ -150,6 +152,7 @@ tq_pending_init(struct tq_client *c, struct tq_pending *p, const char *type,
 		p->id = tq_xstrdup(opts->id);
 	p->queue = tq_xstrdup(queue);
 	p->priority = opts->priority;
+	snprintf(p->prio, sizeof p->prio, "%d", opts->priority);
 	p->body = tq_task_body(p->id, queue, type, payload, opts,
 	    tq_wall_ms());
 	snprintf(p->delay, sizeof p->delay, "%lld", (long long)opts->delay_ms);
@@ -195,59 +198,194 @@ tq_pending_argv(struct tq_client *c, struct tq_pending *p, const char **keys,
 	return (p->ukey != NULL ? 7 : 6);
 }
 
-/* Append the enqueue script for p to the pipeline (script prepared). */
-static void
-tq_pending_append(struct tq_client *c, struct tq_pending *p)
+/*
+ * A pipelined batch sends one script call per run of tasks: a task with
+ * a unique key alone (enqueue), else up to TQ_MANY_MAX consecutive tasks
+ * of one queue together (enqueue_many), which costs Redis one HSETNX per
+ * task and a few commands per call instead of a dozen per task.
+ */
+struct tq_run {
+	size_t	first;
+	size_t	n;
+	int	many;
+};
+
+/* The run starting at tasks[i], within [i, end). */
+static struct tq_run
+tq_pending_run(struct tq_pending *tasks, size_t i, size_t end)
 {
-	const char	*keys[7], *args[6];
+	struct tq_run	run = { i, 1, 0 };
+
+	if (tasks[i].ukey != NULL)
+		return (run);
+	run.many = 1;
+	while (i + run.n < end && run.n < TQ_MANY_MAX &&
+	    tasks[i + run.n].ukey == NULL &&
+	    strcmp(tasks[i + run.n].queue, tasks[i].queue) == 0)
+		run.n++;
+	return (run);
+}
+
+/* enqueue_many's keys and arguments for run; args has 1 + 5n slots. */
+static void
+tq_run_argv(struct tq_client *c, struct tq_pending *tasks,
+    const struct tq_run *run, const char **keys, const char **args,
+    char *cap, size_t caplen)
+{
+	struct tq_keys		*k = tq_client_keys(c, tasks[run->first].queue);
+	struct tq_pending	*p;
+	size_t			 i;
+
+	keys[0] = k->k[TQ_K_BODY];
+	keys[1] = k->k[TQ_K_SCHED];
+	keys[2] = k->k[TQ_K_WAKE];
+	keys[3] = k->k[TQ_K_STATS];
+	keys[4] = k->k[TQ_K_HIST];
+	for (i = 0; i <= TQ_PRIORITY_MAX; i++)
+		keys[5 + i] = k->k[TQ_K_READY0 + i];
+	snprintf(cap, caplen, "%d", TQ_WAKE_MAX);
+	args[0] = cap;
+	for (i = 0; i < run->n; i++) {
+		p = &tasks[run->first + i];
+		args[1 + 5 * i] = p->id;
+		args[2 + 5 * i] = p->body;
+		args[3 + 5 * i] = p->prio;
+		args[4 + 5 * i] = p->delay;
+		args[5 + 5 * i] = p->at;
+	}
+}
+
+#define TQ_MANY_NKEYS	(5 + TQ_PRIORITY_MAX + 1)
+
+/* Append run's script call to the pipeline (scripts prepared). */
+static void
+tq_run_append(struct tq_client *c, struct tq_pending *tasks,
+    const struct tq_run *run)
+{
+	const char	*keys[TQ_MANY_NKEYS], **args;
 	char		 cap[16];
 	int		 nkeys;
 
-	nkeys = tq_pending_argv(c, p, keys, args, cap, sizeof cap);
-	tq_redis_append_eval(tq_client_redis(c), TQ_SCRIPT_ENQUEUE, nkeys,
-	    keys, 6, args, NULL);
+	if (!run->many) {
+		args = tq_xcalloc(6, sizeof *args);
+		nkeys = tq_pending_argv(c, &tasks[run->first], keys, args,
+		    cap, sizeof cap);
+		tq_redis_append_eval(tq_client_redis(c), TQ_SCRIPT_ENQUEUE,
+		    nkeys, keys, 6, args, NULL);
+	} else {
+		args = tq_xcalloc(1 + 5 * run->n, sizeof *args);
+		tq_run_argv(c, tasks, run, keys, args, cap, sizeof cap);
+		tq_redis_append_eval(tq_client_redis(c),
+		    TQ_SCRIPT_ENQUEUE_MANY, TQ_MANY_NKEYS, keys,
+		    (int)(1 + 5 * run->n), args, NULL);
+	}
+	free(args);
+}
+
+/* Apply enqueue_many's reply (one integer per task) to run's tasks. */
+static void
+tq_run_result(struct tq_pending *tasks, const struct tq_run *run,
+    const redisReply *reply)
+{
+	struct tq_pending	*p;
+	size_t			 i;
+
+	for (i = 0; i < run->n; i++) {
+		p = &tasks[run->first + i];
+		if (reply->type != REDIS_REPLY_ARRAY ||
+		    reply->elements != run->n ||
+		    reply->element[i]->type != REDIS_REPLY_INTEGER)
+			tq_error_set(&p->error, TQ_EPROTO,
+			    "enqueue: unexpected reply");
+		else if (reply->element[i]->integer < 0)
+			tq_error_set(&p->error, TQ_EEXIST,
+			    "task %s already exists", p->id);
+		else
+			p->due = reply->element[i]->integer;
+	}
+}
+
+/* Every task of run gets err. */
+static void
+tq_run_error(struct tq_pending *tasks, const struct tq_run *run,
+    const struct tq_error *err)
+{
+	size_t	i;
+
+	for (i = 0; i < run->n; i++)
+		tasks[run->first + i].error = *err;
 }
 
 /*
- * Send p again on its own, after NOSCRIPT in a pipeline (Redis lost its
- * script cache between our load and the batch); tq_redis_eval reloads.
+ * Send run again on its own, after NOSCRIPT in a pipeline (Redis lost
+ * its script cache between our load and the batch); tq_client_eval
+ * reloads.  -1 when the link broke.
  */
 static int
-tq_pending_retry(struct tq_client *c, struct tq_pending *p)
+tq_run_retry(struct tq_client *c, struct tq_pending *tasks,
+    const struct tq_run *run)
 {
-	const char	*keys[7], *args[6];
+	const char	*keys[TQ_MANY_NKEYS], **args;
 	char		 cap[16];
+	struct tq_error	 err;
 	redisReply	*reply;
+	size_t		 i;
 	int		 nkeys;
 
-	tq_error_clear(&p->error);
-	nkeys = tq_pending_argv(c, p, keys, args, cap, sizeof cap);
-	reply = tq_client_eval(c, TQ_SCRIPT_ENQUEUE, keys, nkeys, args, 6,
-	    &p->error);
-	if (reply == NULL)
-		return (p->error.code == TQ_ECONN ||
-		    p->error.code == TQ_ETIMEOUT ? -1 : 0);
-	if (reply->type == REDIS_REPLY_INTEGER)
-		p->due = reply->integer;
+	tq_error_clear(&err);
+	if (!run->many) {
+		args = tq_xcalloc(6, sizeof *args);
+		nkeys = tq_pending_argv(c, &tasks[run->first], keys, args,
+		    cap, sizeof cap);
+		reply = tq_client_eval(c, TQ_SCRIPT_ENQUEUE, keys, nkeys,
+		    args, 6, &err);
+	} else {
+		args = tq_xcalloc(1 + 5 * run->n, sizeof *args);
+		tq_run_argv(c, tasks, run, keys, args, cap, sizeof cap);
+		reply = tq_client_eval(c, TQ_SCRIPT_ENQUEUE_MANY, keys,
+		    TQ_MANY_NKEYS, args, (int)(1 + 5 * run->n), &err);
+	}
+	free(args);
+	if (reply == NULL) {
+		tq_run_error(tasks, run, &err);
+		return (err.code == TQ_ECONN || err.code == TQ_ETIMEOUT ?
+		    -1 : 0);
+	}
+	for (i = 0; i < run->n; i++)
+		tq_error_clear(&tasks[run->first + i].error);
+	if (!run->many) {
+		if (tq_redis_reply_error(tq_client_redis(c), reply,
+		    &tasks[run->first].error) == 0 &&
+		    reply->type == REDIS_REPLY_INTEGER)
+			tasks[run->first].due = reply->integer;
+	} else
+		tq_run_result(tasks, run, reply);
 	freeReplyObject(reply);
 	return (0);
 }
 
-/* Read the enqueue script's reply for p; -1 only when the link broke. */
+/* Read run's reply; -1 only when the link broke (error in tasks). */
 static int
-tq_pending_reply(struct tq_client *c, struct tq_pending *p)
+tq_run_reply(struct tq_client *c, struct tq_pending *tasks,
+    const struct tq_run *run)
 {
-	redisReply	*reply;
+	struct tq_pending	*p = &tasks[run->first];
+	struct tq_error		 e;
+	redisReply		*reply;
 
-	if ((reply = tq_redis_reply(tq_client_redis(c), &p->error)) == NULL)
+	tq_error_clear(&e);
+	if ((reply = tq_redis_reply(tq_client_redis(c), &e)) == NULL) {
+		tq_run_error(tasks, run, &e);
 		return (-1);
-	if (tq_redis_reply_error(tq_client_redis(c), reply, &p->error) == 0) {
-		if (reply->type == REDIS_REPLY_INTEGER)
-			p->due = reply->integer;
-		else
-			tq_error_set(&p->error, TQ_EPROTO,
-			    "enqueue: unexpected reply");
 	}
+	if (tq_redis_reply_error(tq_client_redis(c), reply, &e) != 0)
+		tq_run_error(tasks, run, &e);
+	else if (run->many)
+		tq_run_result(tasks, run, reply);
+	else if (reply->type == REDIS_REPLY_INTEGER)
+		p->due = reply->integer;
+	else
+		tq_error_set(&p->error, TQ_EPROTO, "enqueue: unexpected reply");
 	freeReplyObject(reply);
 	return (0);
 }
@@ -308,8 +446,9 @@ static int
 tq_pending_send(struct tq_client *c, struct tq_pending *tasks, size_t n,
     struct tq_error *err)
 {
+	struct tq_run	runs[TQ_BATCH_CHUNK];
 	struct tq_error	broken;
-	size_t		i, j, end;
+	size_t		i, j, end, nruns;
 
 	for (i = 0; i < n; i++) {
 		if (tq_client_register_queue(c, tasks[i].queue, &broken) != 0)
@@ -318,23 +457,27 @@ tq_pending_send(struct tq_client *c, struct tq_pending *tasks, size_t n,
 	for (i = 0; i < n; i = end) {
 		end = i + TQ_BATCH_CHUNK < n ? i + TQ_BATCH_CHUNK : n;
 		if (tq_redis_prepare(tq_client_redis(c), TQ_SCRIPT_ENQUEUE,
-		    &broken) != 0)
+		    &broken) != 0 || tq_redis_prepare(tq_client_redis(c),
+		    TQ_SCRIPT_ENQUEUE_MANY, &broken) != 0)
 			return (tq_pending_unsent(tasks, i, n, &broken, err));
-		for (j = i; j < end; j++)
-			tq_pending_append(c, &tasks[j]);
-		for (j = i; j < end; j++) {
-			if (tq_pending_reply(c, &tasks[j]) == 0)
+		for (j = i, nruns = 0; j < end; j += runs[nruns++].n) {
+			runs[nruns] = tq_pending_run(tasks, j, end);
+			tq_run_append(c, tasks, &runs[nruns]);
+		}
+		for (j = 0; j < nruns; j++) {
+			if (tq_run_reply(c, tasks, &runs[j]) == 0)
 				continue;
 			/* The link broke: the rest have unknown outcomes. */
-			broken = tasks[j].error;
+			broken = tasks[runs[j].first].error;
 			tq_redis_discard(tq_client_redis(c));
-			return (tq_pending_unsent(tasks, j, n, &broken, err));
+			return (tq_pending_unsent(tasks, runs[j].first, n,
+			    &broken, err));
 		}
-		for (j = i; j < end; j++) {
-			if (tq_noscript(&tasks[j].error) &&
-			    tq_pending_retry(c, &tasks[j]) != 0) {
+		for (j = 0; j < nruns; j++) {
+			if (tq_noscript(&tasks[runs[j].first].error) &&
+			    tq_run_retry(c, tasks, &runs[j]) != 0) {
 				if (err != NULL)
-					*err = tasks[j].error;
+					*err = tasks[runs[j].first].error;
 				return (-1);
 			}
 		}
@@ -761,6 +904,135 @@ tq_ack(struct tq_client *c, struct tq_task *t, const char *result,
 		return (-1);
 	freeReplyObject(reply);
 	return (0);
+}
+
+#define TQ_ACK_MANY_MAX	256	/* tasks per ack_many call */
+
+/*
+ * One ack_many call for the tasks idx[0, n) (one queue, results already
+ * checked).  0, or -1 when the link broke: errs of idx get the error.
+ */
+static int
+tq_ack_group(struct tq_client *c, struct tq_task *const *tasks,
+    const char *const *results, const size_t *idx, size_t n,
+    struct tq_error *errs, struct tq_error *err)
+{
+	const char		*queue = tq_task_queue(tasks[idx[0]]);
+	struct tq_keys		*k = tq_client_keys(c, queue);
+	struct tq_queue_policy	 policy;
+	const char		**keys, **args, *res;
+	char			 ttl[24], **rkeys;
+	struct tq_error		 e;
+	redisReply		*reply;
+	size_t			 i, nkeys = 6, nres = 0;
+
+	tq_config_policy(tq_client_config(c), queue, &policy);
+	snprintf(ttl, sizeof ttl, "%lld", (long long)policy.result_ttl_ms);
+	keys = tq_xcalloc(6 + n, sizeof *keys);
+	rkeys = tq_xcalloc(n, sizeof *rkeys);
+	args = tq_xcalloc(1 + 3 * n, sizeof *args);
+	keys[0] = k->k[TQ_K_ACTIVE];
+	keys[1] = k->k[TQ_K_LEASE];
+	keys[2] = k->k[TQ_K_BODY];
+	keys[3] = k->k[TQ_K_META];
+	keys[4] = k->k[TQ_K_STATS];
+	keys[5] = k->k[TQ_K_HIST];
+	args[0] = ttl;
+	for (i = 0; i < n; i++) {
+		res = results != NULL ? results[idx[i]] : NULL;
+		args[1 + 3 * i] = tq_task_id(tasks[idx[i]]);
+		args[2 + 3 * i] = tq_task_token(tasks[idx[i]]);
+		args[3 + 3 * i] = res != NULL ? res : "";
+		if (res != NULL && *res != '\0') {
+			rkeys[nres] = tq_key_result(tq_client_namespace(c),
+			    queue, tq_task_id(tasks[idx[i]]));
+			keys[nkeys++] = rkeys[nres++];
+		}
+	}
+	tq_error_clear(&e);
+	reply = tq_client_eval(c, TQ_SCRIPT_ACK_MANY, keys, (int)nkeys, args,
+	    (int)(1 + 3 * n), &e);
+	for (i = 0; i < n; i++) {
+		if (reply == NULL)
+			errs[idx[i]] = e;
+		else if (reply->type != REDIS_REPLY_ARRAY ||
+		    reply->elements != n ||
+		    reply->element[i]->type != REDIS_REPLY_INTEGER)
+			tq_error_set(&errs[idx[i]], TQ_EPROTO,
+			    "ack: unexpected reply");
+		else if (reply->element[i]->integer < 0)
+			tq_error_set(&errs[idx[i]], TQ_ELEASE, "task %s is no "
+			    "longer leased to this worker",
+			    tq_task_id(tasks[idx[i]]));
+	}
+	if (reply != NULL)
+		freeReplyObject(reply);
+	while (nres > 0)
+		free(rkeys[--nres]);
+	free(rkeys);
+	free(keys);
+	free(args);
+	if (reply == NULL && (e.code == TQ_ECONN || e.code == TQ_ETIMEOUT)) {
+		*err = e;
+		return (-1);
+	}
+	return (0);
+}
+
+int
+tq_ack_batch(struct tq_client *c, struct tq_task *const *tasks,
+    const char *const *results, size_t n, struct tq_error *errs,
+    struct tq_error *err)
+{
+	struct tq_queue_policy	 policy;
+	struct tq_error		 broken;
+	size_t			*idx, i, j, m;
+	char			*sent;
+	int			 failed = 0, rc = 0;
+
+	tq_error_clear(&broken);
+	idx = tq_xcalloc(n + 1, sizeof *idx);
+	sent = tq_xcalloc(n + 1, 1);
+	for (i = 0; i < n; i++) {
+		tq_error_clear(&errs[i]);
+		if (results == NULL || results[i] == NULL)
+			continue;
+		tq_config_policy(tq_client_config(c), tq_task_queue(tasks[i]),
+		    &policy);
+		if (tq_check_payload(results[i], policy.max_payload,
+		    &errs[i]) != 0) {
+			tq_error_prefix(&errs[i], "result of task %s",
+			    tq_task_id(tasks[i]));
+			sent[i] = 1;
+		}
+	}
+	/* One call per queue (and per TQ_ACK_MANY_MAX tasks). */
+	for (i = 0; i < n && rc == 0; i++) {
+		if (sent[i])
+			continue;
+		for (j = i, m = 0; j < n && m < TQ_ACK_MANY_MAX; j++) {
+			if (!sent[j] && strcmp(tq_task_queue(tasks[j]),
+			    tq_task_queue(tasks[i])) == 0) {
+				idx[m++] = j;
+				sent[j] = 1;
+			}
+		}
+		rc = tq_ack_group(c, tasks, results, idx, m, errs, &broken);
+	}
+	/* After a broken link, what was not sent has an unknown outcome. */
+	for (; i < n && rc != 0; i++) {
+		if (!sent[i])
+			errs[i] = broken;
+	}
+	if (rc != 0 && err != NULL)
+		*err = broken;
+	for (i = 0; i < n; i++) {
+		if (errs[i].code != TQ_OK)
+			failed++;
+	}
+	free(idx);
+	free(sent);
+	return (rc != 0 ? -1 : failed);
 }
 
 int

@@ -17,8 +17,10 @@ static const struct {
 	const char	*source;
 } tq_scripts[TQ_NSCRIPTS] = {
 	[TQ_SCRIPT_ENQUEUE] = { "enqueue", tq_lua_enqueue },
+	[TQ_SCRIPT_ENQUEUE_MANY] = { "enqueue_many", tq_lua_enqueue_many },
 	[TQ_SCRIPT_DEQUEUE] = { "dequeue", tq_lua_dequeue },
 	[TQ_SCRIPT_ACK] = { "ack", tq_lua_ack },
+	[TQ_SCRIPT_ACK_MANY] = { "ack_many", tq_lua_ack_many },
 	[TQ_SCRIPT_FAIL] = { "fail", tq_lua_fail },
 	[TQ_SCRIPT_EXTEND] = { "extend", tq_lua_extend },
 	[TQ_SCRIPT_RELEASE] = { "release", tq_lua_release },

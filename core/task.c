@@ -657,6 +657,9 @@ tq_uuid(char out[37])
 {
 	uuid_t	u;
 
-	uuid_generate_random(u);
+	/* RFC 4122 version 4: 122 random bits, version and variant set. */
+	tq_random_bytes(u, sizeof u);
+	u[6] = (u[6] & 0x0f) | 0x40;
+	u[8] = (u[8] & 0x3f) | 0x80;
 	uuid_unparse_lower(u, out);
 }

@@ -192,6 +192,8 @@ int64_t		 tq_backoff_ms(int64_t base_ms, int64_t cap_ms,
 double		 tq_random_unit(void);
 /* nbytes - 1 random lowercase hex digits and a NUL (getrandom(2)). */
 void		 tq_random_hex(char *buf, size_t nbytes);
+/* n random bytes from a per-thread getrandom(2) pool (fork-safe). */
+void		 tq_random_bytes(void *buf, size_t n);
 
 /* task.c -- the task record and its JSON body */
 /* The stored body (new string); see task.c for the layout. */
@@ -251,8 +253,10 @@ void		 tq_sleep_ms(int64_t ms);
 /* scripts.c -- every state transition, one Lua script each */
 enum tq_script {
 	TQ_SCRIPT_ENQUEUE,
+	TQ_SCRIPT_ENQUEUE_MANY,
 	TQ_SCRIPT_DEQUEUE,
 	TQ_SCRIPT_ACK,
+	TQ_SCRIPT_ACK_MANY,
 	TQ_SCRIPT_FAIL,
 	TQ_SCRIPT_EXTEND,
 	TQ_SCRIPT_RELEASE,

@@ -303,6 +303,19 @@ int		 tq_dequeue(struct tq_client *c,
 int		 tq_ack(struct tq_client *c, struct tq_task *t,
 		     const char *result, struct tq_error *err);
 
+/*
+ * Ack n tasks, of any queues, in one script call per queue: what a busy
+ * worker does instead of n round trips.  results is NULL or holds one
+ * result (JSON text, or NULL) per task.  errs[i] gets task i's outcome:
+ * TQ_OK, TQ_ELEASE as for tq_ack, or TQ_EINVAL for a result refused
+ * before anything was sent.  Returns how many were not acked, or -1 when
+ * the connection failed (err set; tasks not marked TQ_OK in errs have an
+ * unknown outcome and may be acked again: acking is idempotent).
+ */
+int		 tq_ack_batch(struct tq_client *c, struct tq_task *const *tasks,
+		     const char *const *results, size_t n,
+		     struct tq_error *errs, struct tq_error *err);
+
 #define TQ_FAIL_PERMANENT	0x1	/* dead at once, no retry */
 
 /*
@@ -599,6 +612,13 @@ struct tq_worker_opts {
 	int64_t		 lease_ms;	/* 0: [worker] lease */
 	int64_t		 grace_ms;	/* < 0: [worker] grace */
 	const char	*name;		/* NULL: host-pid-random */
+	/*
+	 * Tasks leased ahead of idle threads, so that a busy worker fetches
+	 * in batches; their leases are extended while they wait.  < 0 (the
+	 * default): as many as concurrency; 0: none, for long tasks that
+	 * other workers should rather take.
+	 */
+	int		 prefetch;
 };
 void		 tq_worker_opts_init(struct tq_worker_opts *opts);
 

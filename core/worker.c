@@ -10,8 +10,12 @@
  *     threads, in one script call per queue, and when there is nothing to
  *     do blocks on the queues' wake lists (so an idle worker sends about
  *     one command a second and picks up new work within a millisecond);
- *   - N handler threads, which run the handler for a task and ack or fail
- *     it with the task's delivery token;
+ *   - N handler threads, which run the handler for a task, and fail it
+ *     with the task's delivery token when it failed;
+ *   - one acker, which acknowledges the tasks that succeeded in batches
+ *     (one script call per queue for everything finished since its last
+ *     call), so a handler thread goes on to its next task at once and a
+ *     busy worker costs Redis one call per batch, not per task;
  *   - one heartbeat thread, which extends the leases of running tasks,
  *     fails tasks that ran past their timeout, and publishes the worker in
  *     the registry for tq workers and tqtop.
@@ -43,6 +47,7 @@
 #include "tq-int.h"
 
 #define TQ_FETCH_MAX		64	/* tasks leased per fetch */
+#define TQ_ACK_MAX		256	/* tasks acknowledged per batch */
 #define TQ_FETCH_BLOCK_MS	1000	/* longest blocking wait; stop latency */
 #define TQ_TICK_MS		100	/* heartbeat thread period */
 #define TQ_REGISTRY_MS		2000	/* registry publish period */
@@ -76,6 +81,7 @@ struct tq_worker {
 	int			*weights;
 	size_t			 nqueues;
 	int			 concurrency;
+	int			 slots;		/* concurrency + prefetch */
 	int64_t			 lease_ms;
 	int64_t			 grace_ms;
 	char			*name;
@@ -90,12 +96,19 @@ struct tq_worker {
 
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 work;		/* a job was queued, or stop */
-	pthread_cond_t		 state;		/* busy/pending changed, or stop */
+	pthread_cond_t		 state;		/* stop (timed waits sleep on it) */
 	struct tq_job		*pending;	/* leased, not started */
 	struct tq_job		*pending_tail;
 	int			 npending;
 	struct tq_job		**running;	/* one slot per thread */
 	int			 busy;
+	pthread_cond_t		 slot_freed;	/* fetcher may lease more, or stop */
+	int			 fetch_waiting;	/* under mu: fetcher waits */
+	pthread_cond_t		 acks;		/* a job is done, or ack_stop */
+	int			 ack_waiting;	/* under mu: acker waits on acks */
+	struct tq_job		*done;		/* succeeded, not yet acked */
+	struct tq_job		*done_tail;
+	int			 ack_stop;	/* under mu: acker ends */
 	int			 stopping;	/* under mu: take no new tasks */
 	int			 hb_stop;	/* under mu: heartbeat ends */
 
@@ -136,6 +149,7 @@ tq_worker_opts_init(struct tq_worker_opts *opts)
 {
 	memset(opts, 0, sizeof *opts);
 	opts->grace_ms = -1;
+	opts->prefetch = -1;
 }
 
 /* host-pid-random: unique, readable, and a valid name. */
@@ -220,6 +234,13 @@ tq_worker_new(const struct tq_config *cfg, const struct tq_worker_opts *o,
 		    "above 1024", w->concurrency);
 		goto fail;
 	}
+	if (o->prefetch > 1024) {
+		tq_error_set(err, TQ_EINVAL, "worker: prefetch %d is above "
+		    "1024", o->prefetch);
+		goto fail;
+	}
+	w->slots = w->concurrency + (o->prefetch >= 0 ? o->prefetch :
+	    w->concurrency);
 	if (gethostname(w->host, sizeof w->host) != 0)
 		snprintf(w->host, sizeof w->host, "unknown");
 	w->host[sizeof w->host - 1] = '\0';
@@ -241,6 +262,8 @@ tq_worker_new(const struct tq_config *cfg, const struct tq_worker_opts *o,
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->state, NULL);
+	pthread_cond_init(&w->acks, NULL);
+	pthread_cond_init(&w->slot_freed, NULL);
 	return (w);
 
 fail:
@@ -259,6 +282,8 @@ tq_worker_free(struct tq_worker *w)
 		pthread_mutex_destroy(&w->mu);
 		pthread_cond_destroy(&w->work);
 		pthread_cond_destroy(&w->state);
+		pthread_cond_destroy(&w->acks);
+		pthread_cond_destroy(&w->slot_freed);
 	}
 	for (i = 0; i < w->nhandlers; i++)
 		free(w->handlers[i].type);
@@ -426,10 +451,10 @@ tq_err_transient(const struct tq_error *err)
 }
 
 /*
- * Ack, fail or release job, riding out a Redis outage for up to one lease:
- * past that the task is reclaimed and runs again anyway.  A retry that
- * meets TQLEASE usually means the first try did land (its reply was
- * lost), so that is not reported as a lost lease.
+ * Fail ('f') or release ('r') job, riding out a Redis outage for up to
+ * one lease: past that the task is reclaimed and runs again anyway.  A
+ * retry that meets TQLEASE usually means the first try did land (its
+ * reply was lost), so that is not reported as a lost lease.
  */
 static int
 tq_worker_send(struct tq_worker *w, struct tq_client *c, struct tq_job *job,
@@ -442,9 +467,7 @@ tq_worker_send(struct tq_worker *w, struct tq_client *c, struct tq_job *job,
 
 	for (tries = 0;; tries++) {
 		tq_error_clear(&err);
-		if (what == 'a')
-			rc = tq_ack(c, job->task, job->result, &err);
-		else if (what == 'f')
+		if (what == 'f')
 			rc = tq_fail(c, job->task, why, flags, &err);
 		else
 			rc = tq_release(c, job->task, &err);
@@ -487,16 +510,35 @@ tq_job_finish(struct tq_thread_arg *ta, struct tq_job *job,
 	int64_t			 ms = tq_monotonic_ms() - job->started;
 	const char		*why;
 
-	if (!tq_job_settle(job)) {
+	int			 mine;
+
+	/*
+	 * Settle and, on success, hand the job to the acker (which sends it
+	 * with the others done meanwhile) under one lock: this is the path
+	 * every task takes.
+	 */
+	pthread_mutex_lock(&w->mu);
+	mine = !job->settled;
+	job->settled = 1;
+	if (mine && outcome == TQ_JOB_OK) {
+		job->refs++;
+		job->next = NULL;
+		if (w->done_tail != NULL)
+			w->done_tail->next = job;
+		else
+			w->done = job;
+		w->done_tail = job;
+		if (w->ack_waiting)
+			pthread_cond_signal(&w->acks);
+	}
+	pthread_mutex_unlock(&w->mu);
+	if (!mine) {
 		tq_worker_log(w, 3, "task %s: handler returned after the task "
 		    "was settled (timeout, lost lease or shutdown); outcome "
 		    "discarded", tq_task_id(job->task));
 		return;
 	}
-	if (outcome == TQ_JOB_OK) {
-		if (tq_worker_send(w, ta->c, job, 'a', 0, NULL) == 0)
-			__atomic_add_fetch(&w->processed, 1, __ATOMIC_RELAXED);
-	} else {
+	if (outcome != TQ_JOB_OK) {
 		why = job->error != NULL ? job->error : "handler failed";
 		if (tq_worker_send(w, ta->c, job, 'f', outcome ==
 		    TQ_JOB_PERMANENT ? TQ_FAIL_PERMANENT : 0, why) == 0)
@@ -535,6 +577,20 @@ tq_worker_dispatch(struct tq_worker *w, struct tq_job *job)
 	return (TQ_JOB_RETRY);
 }
 
+/*
+ * Whether the fetcher should lease more (called with w->mu held): when
+ * the handler threads are about to run dry, or half the slots (running
+ * plus prefetched) are free, so that a busy worker leases in batches.
+ */
+static int
+tq_worker_should_fetch(struct tq_worker *w)
+{
+	int	free_slots = w->slots - w->busy - w->npending;
+
+	return (free_slots > 0 && (w->npending == 0 ||
+	    free_slots >= w->slots / 2));
+}
+
 static void *
 tq_worker_thread(void *arg)
 {
@@ -543,20 +599,23 @@ tq_worker_thread(void *arg)
 	struct tq_job		*job;
 	enum tq_outcome		 outcome;
 
+	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		pthread_mutex_lock(&w->mu);
 		while (w->pending == NULL && !w->stopping)
 			pthread_cond_wait(&w->work, &w->mu);
-		if (w->stopping) {
-			pthread_mutex_unlock(&w->mu);
+		if (w->stopping)
 			break;
-		}
 		job = w->pending;
 		if ((w->pending = job->next) == NULL)
 			w->pending_tail = NULL;
 		w->npending--;
+		if (job->settled) {
+			/* Its lease was lost while it waited: not ours. */
+			tq_job_unref(job);
+			continue;
+		}
 		w->busy++;
-		job->started = job->extended = tq_monotonic_ms();
+		job->started = tq_monotonic_ms();
 		job->deadline = job->started +
 		    (int64_t)tq_task_timeout_s(job->task) * 1000;
 		w->running[ta->slot] = job;
@@ -567,11 +626,103 @@ tq_worker_thread(void *arg)
 			outcome = TQ_JOB_RETRY;
 		tq_job_finish(ta, job, outcome);
 
+		/* A slot is free: tell the fetcher if it waits for one. */
 		pthread_mutex_lock(&w->mu);
 		w->running[ta->slot] = NULL;
 		w->busy--;
 		tq_job_unref(job);
-		pthread_cond_broadcast(&w->state);
+		if (w->fetch_waiting && tq_worker_should_fetch(w))
+			pthread_cond_signal(&w->slot_freed);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return (NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Acker                                                               */
+
+/* Take up to max done jobs off the list, waiting for one; 0 at the end. */
+static int
+tq_acker_take(struct tq_worker *w, struct tq_job **jobs, int max)
+{
+	int	n = 0;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->done == NULL && !w->ack_stop) {
+		w->ack_waiting = 1;
+		pthread_cond_wait(&w->acks, &w->mu);
+		w->ack_waiting = 0;
+	}
+	while (w->done != NULL && n < max) {
+		jobs[n++] = w->done;
+		if ((w->done = w->done->next) == NULL)
+			w->done_tail = NULL;
+	}
+	pthread_mutex_unlock(&w->mu);
+	return (n);
+}
+
+/*
+ * Ack jobs[0, n) in one tq_ack_batch, riding out a Redis outage for up
+ * to one lease as tq_worker_send does; acking twice is harmless.
+ */
+static void
+tq_acker_send(struct tq_worker *w, struct tq_client *c, struct tq_job **jobs,
+    int n)
+{
+	struct tq_task	*tasks[TQ_ACK_MAX];
+	const char	*results[TQ_ACK_MAX];
+	struct tq_error	 errs[TQ_ACK_MAX], err;
+	int64_t		 give_up = tq_monotonic_ms() + w->lease_ms;
+	int64_t		 backoff = TQ_RETRY_FIRST_MS;
+	int		 i, tries;
+
+	for (i = 0; i < n; i++) {
+		tasks[i] = jobs[i]->task;
+		results[i] = jobs[i]->result;
+	}
+	for (tries = 0;; tries++) {
+		tq_error_clear(&err);
+		if (tq_ack_batch(c, tasks, results, (size_t)n, errs, &err) >= 0)
+			break;
+		if (!tq_err_transient(&err) || tq_monotonic_ms() >= give_up ||
+		    w->stop_now) {
+			tq_worker_log(w, 0, "ack of %d tasks: %s", n, err.msg);
+			return;
+		}
+		if (tries == 0)
+			tq_worker_log(w, 1, "ack of %d tasks: %s; retrying", n,
+			    err.msg);
+		tq_sleep_ms(backoff);
+		backoff = backoff * 2 > TQ_RETRY_MAX_MS ? TQ_RETRY_MAX_MS :
+		    backoff * 2;
+	}
+	for (i = 0; i < n; i++) {
+		if (errs[i].code == TQ_OK)
+			__atomic_add_fetch(&w->processed, 1, __ATOMIC_RELAXED);
+		else if (errs[i].code == TQ_ELEASE && tries == 0)
+			tq_worker_log(w, 1, "task %s: %s; outcome discarded (it "
+			    "may run again elsewhere)", tq_task_id(tasks[i]),
+			    errs[i].msg);
+		else if (errs[i].code != TQ_ELEASE)
+			tq_worker_log(w, 0, "task %s: %s", tq_task_id(tasks[i]),
+			    errs[i].msg);
+	}
+}
+
+static void *
+tq_worker_acker(void *arg)
+{
+	struct tq_thread_arg	*ta = arg;
+	struct tq_worker	*w = ta->w;
+	struct tq_job		*jobs[TQ_ACK_MAX];
+	int			 n, i;
+
+	while ((n = tq_acker_take(w, jobs, TQ_ACK_MAX)) > 0) {
+		tq_acker_send(w, ta->c, jobs, n);
+		pthread_mutex_lock(&w->mu);
+		for (i = 0; i < n; i++)
+			tq_job_unref(jobs[i]);
 		pthread_mutex_unlock(&w->mu);
 	}
 	return (NULL);
@@ -618,7 +769,7 @@ tq_worker_fetcher(void *arg)
 	struct tq_task		*tasks[TQ_FETCH_MAX];
 	struct tq_error		 err;
 	struct tq_job		*job;
-	int64_t			 backoff = TQ_RETRY_FIRST_MS;
+	int64_t			 backoff = TQ_RETRY_FIRST_MS, now;
 	int			 free_slots, n, i, down = 0;
 
 	tq_dequeue_opts_init(&o);
@@ -630,10 +781,12 @@ tq_worker_fetcher(void *arg)
 	o.worker = w->name;
 	for (;;) {
 		pthread_mutex_lock(&w->mu);
-		while (!w->stopping &&
-		    w->concurrency - w->busy - w->npending <= 0)
-			pthread_cond_wait(&w->state, &w->mu);
-		free_slots = w->concurrency - w->busy - w->npending;
+		while (!w->stopping && !tq_worker_should_fetch(w)) {
+			w->fetch_waiting = 1;
+			pthread_cond_wait(&w->slot_freed, &w->mu);
+			w->fetch_waiting = 0;
+		}
+		free_slots = w->slots - w->busy - w->npending;
 		pthread_mutex_unlock(&w->mu);
 		if (w->stopping)
 			break;
@@ -653,9 +806,11 @@ tq_worker_fetcher(void *arg)
 		}
 		tq_worker_link(w, &down, NULL, "fetch");
 		backoff = TQ_RETRY_FIRST_MS;
+		now = tq_monotonic_ms();
 		pthread_mutex_lock(&w->mu);
 		for (i = 0; i < n; i++) {
 			job = tq_job_new(w, tasks[i]);
+			job->extended = now;	/* leased just now */
 			if (w->pending_tail != NULL)
 				w->pending_tail->next = job;
 			else
@@ -740,28 +895,13 @@ tq_worker_unpublish(struct tq_worker *w, struct tq_client *c)
 	free(wskey);
 }
 
-/* One job's heartbeat duty: fail it on timeout, else extend its lease. */
+/* Extend job's lease when a third of it has passed. */
 static void
-tq_worker_tend(struct tq_worker *w, struct tq_client *c, struct tq_job *job,
-    int64_t now)
+tq_worker_extend(struct tq_worker *w, struct tq_client *c,
+    struct tq_job *job, int64_t now)
 {
 	struct tq_error	err;
-	char		why[64];
 
-	if (now >= job->deadline) {
-		if (!tq_job_settle(job))
-			return;
-		tq_job_cancel(job);
-		snprintf(why, sizeof why, "timed out after %d s",
-		    tq_task_timeout_s(job->task));
-		tq_job_set_error(job, why);
-		if (tq_worker_send(w, c, job, 'f', 0, why) == 0)
-			__atomic_add_fetch(&w->failed, 1, __ATOMIC_RELAXED);
-		tq_worker_log(w, 2, "task %s type=%s queue=%s attempt=%d %s",
-		    tq_task_id(job->task), tq_task_type(job->task),
-		    tq_task_queue(job->task), tq_task_attempt(job->task), why);
-		return;
-	}
 	if (now - job->extended < w->lease_ms / 3)
 		return;
 	tq_error_clear(&err);
@@ -778,16 +918,42 @@ tq_worker_tend(struct tq_worker *w, struct tq_client *c, struct tq_job *job,
 	/* Connection errors: try again next tick, while the lease lasts. */
 }
 
+/* One running job's heartbeat duty: fail it on timeout, else extend. */
+static void
+tq_worker_tend(struct tq_worker *w, struct tq_client *c, struct tq_job *job,
+    int64_t now)
+{
+	char	why[64];
+
+	if (now >= job->deadline) {
+		if (!tq_job_settle(job))
+			return;
+		tq_job_cancel(job);
+		snprintf(why, sizeof why, "timed out after %d s",
+		    tq_task_timeout_s(job->task));
+		tq_job_set_error(job, why);
+		if (tq_worker_send(w, c, job, 'f', 0, why) == 0)
+			__atomic_add_fetch(&w->failed, 1, __ATOMIC_RELAXED);
+		tq_worker_log(w, 2, "task %s type=%s queue=%s attempt=%d %s",
+		    tq_task_id(job->task), tq_task_type(job->task),
+		    tq_task_queue(job->task), tq_task_attempt(job->task), why);
+		return;
+	}
+	tq_worker_extend(w, c, job, now);
+}
+
 static void *
 tq_worker_heartbeat(void *arg)
 {
 	struct tq_thread_arg	*ta = arg;
 	struct tq_worker	*w = ta->w;
-	struct tq_job		**snap;
+	struct tq_job		**snap, *job;
 	int64_t			 now, published = 0;
-	int			 i, n, busy;
+	int			 i, n, np, busy;
 
-	snap = tq_xcalloc((size_t)w->concurrency, sizeof *snap);
+	/* Running jobs first, then prefetched ones (leased, not started). */
+	snap = tq_xcalloc((size_t)w->concurrency + (size_t)w->slots +
+	    TQ_FETCH_MAX, sizeof *snap);
 	for (;;) {
 		pthread_mutex_lock(&w->mu);
 		if (!w->hb_stop)
@@ -802,18 +968,25 @@ tq_worker_heartbeat(void *arg)
 				snap[n++]->refs++;
 			}
 		}
+		np = n;
+		for (job = w->pending; job != NULL; job = job->next) {
+			snap[np] = job;
+			snap[np++]->refs++;
+		}
 		busy = w->busy;
 		pthread_mutex_unlock(&w->mu);
 
 		now = tq_monotonic_ms();
 		for (i = 0; i < n; i++)
 			tq_worker_tend(w, ta->c, snap[i], now);
+		for (i = n; i < np; i++)
+			tq_worker_extend(w, ta->c, snap[i], now);
 		if (now - published >= TQ_REGISTRY_MS) {
 			tq_worker_publish(w, ta->c, busy);
 			published = now;
 		}
 		pthread_mutex_lock(&w->mu);
-		for (i = 0; i < n; i++)
+		for (i = 0; i < np; i++)
 			tq_job_unref(snap[i]);
 		pthread_mutex_unlock(&w->mu);
 	}
@@ -912,7 +1085,7 @@ tq_worker_drain(struct tq_worker *w, int64_t stop_ms)
 }
 
 /* Make the clients: [0] control, [1] fetcher, [2] heartbeat, then one
- * per handler thread. */
+ * per handler thread, and the acker's last. */
 static struct tq_client **
 tq_worker_clients(struct tq_worker *w, int n, struct tq_error *err)
 {
@@ -938,14 +1111,14 @@ tq_worker_run(struct tq_worker *w, struct tq_error *err)
 	struct tq_thread_arg	 *ta;
 	pthread_t		 *th;
 	int64_t			  stop_ms;
-	int			  i, n = w->concurrency + 3;
+	int			  i, n = w->concurrency + 4;
 
 	if ((cs = tq_worker_clients(w, n, err)) == NULL)
 		return (-1);
 	ta = tq_xcalloc((size_t)n, sizeof *ta);
 	th = tq_xcalloc((size_t)n, sizeof *th);
 	w->started_at = tq_wall_ms();
-	w->stopping = w->hb_stop = 0;
+	w->stopping = w->hb_stop = w->ack_stop = 0;
 	for (i = 0; i < n; i++) {
 		ta[i].w = w;
 		ta[i].c = cs[i];
@@ -953,8 +1126,9 @@ tq_worker_run(struct tq_worker *w, struct tq_error *err)
 	}
 	tq_worker_log(w, 2, "worker %s serving %s with %d threads", w->name,
 	    w->queue_list, w->concurrency);
-	for (i = 3; i < n; i++)
+	for (i = 3; i < n - 1; i++)
 		pthread_create(&th[i], NULL, tq_worker_thread, &ta[i]);
+	pthread_create(&th[n - 1], NULL, tq_worker_acker, &ta[n - 1]);
 	pthread_create(&th[1], NULL, tq_worker_fetcher, &ta[1]);
 	pthread_create(&th[2], NULL, tq_worker_heartbeat, &ta[2]);
 
@@ -973,6 +1147,7 @@ tq_worker_run(struct tq_worker *w, struct tq_error *err)
 	w->stopping = 1;
 	pthread_cond_broadcast(&w->work);
 	pthread_cond_broadcast(&w->state);
+	pthread_cond_broadcast(&w->slot_freed);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(th[1], NULL);
 	tq_worker_return_pending(w, cs[0]);
@@ -981,8 +1156,14 @@ tq_worker_run(struct tq_worker *w, struct tq_error *err)
 	 * back the rest. */
 	tq_worker_drain(w, stop_ms);
 	tq_worker_return_running(w, cs[0]);
-	for (i = 3; i < n; i++)
+	for (i = 3; i < n - 1; i++)
 		pthread_join(th[i], NULL);
+	/* Every handler has returned: the acker sends the last acks. */
+	pthread_mutex_lock(&w->mu);
+	w->ack_stop = 1;
+	pthread_cond_broadcast(&w->acks);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(th[n - 1], NULL);
 	pthread_mutex_lock(&w->mu);
 	w->hb_stop = 1;
 	pthread_cond_broadcast(&w->state);

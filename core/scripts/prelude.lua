@@ -25,6 +25,13 @@ end
 -- A task's priority (0-9) from its body; 0 when absent or malformed, so
 -- that a bad body still reaches a worker, which moves it to dead.
 local function tq_priority(body)
+	-- Bodies tq writes start with id, queue, type (names without
+	-- quotes) and priority: read it without decoding the payload.
+	local fast = string.match(body, '^{"id":"[^"]*","queue":"[^"]*",' ..
+	    '"type":"[^"]*","priority":(%d),')
+	if fast then
+		return tonumber(fast)
+	end
 	local b = tq_decode(body)
 	local p = b and tonumber(b.priority) or 0
 	if not p or p ~= p then

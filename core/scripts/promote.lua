@@ -9,13 +9,26 @@ for z = 1, 2 do
 	if left > 0 then
 		local ids = redis.call('ZRANGEBYSCORE', KEYS[z], '-inf', now,
 		    'LIMIT', 0, left)
-		for _, id in ipairs(ids) do
-			local body = redis.call('HGET', KEYS[3], id)
-			redis.call('ZREM', KEYS[z], id)
-			if body then
-				local p = tq_priority(body)
-				redis.call('LPUSH', KEYS[14 - p], id)
-				moved = moved + 1
+		if #ids > 0 then
+			-- One command per step for the whole lot; the lists
+			-- get one LPUSH per priority present.
+			local bodies = redis.call('HMGET', KEYS[3], unpack(ids))
+			local ready = {}
+			redis.call('ZREM', KEYS[z], unpack(ids))
+			for j, id in ipairs(ids) do
+				if bodies[j] then
+					local p = tq_priority(bodies[j])
+					local l = ready[p]
+					if not l then
+						l = {}
+						ready[p] = l
+					end
+					l[#l + 1] = id
+					moved = moved + 1
+				end
+			end
+			for p, l in pairs(ready) do
+				redis.call('LPUSH', KEYS[14 - p], unpack(l))
 			end
 		end
 		left = left - #ids

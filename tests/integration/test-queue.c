@@ -580,6 +580,79 @@ test_ack_result(void **state)
 	assert_invariants("acks");
 }
 
+/*
+ * tq_ack_batch: tasks of two queues in one call each; a result kept, a
+ * lost lease refused, a retried ack a success, a bad result refused
+ * before anything is sent, and the counters and history as for tq_ack.
+ */
+static void
+test_ack_batch(void **state)
+{
+	struct tq_client	*c = harness_client();
+	struct tq_task		*t[6];
+	struct tq_error		 errs[6], err;
+	const char		*res[6] = { NULL, "{\"r\":1}", NULL, NULL,
+				    "[", NULL };
+	char			*id[6], *got;
+	const char		*qs[6] = { "ab1", "ab1", "ab2", "ab1", "ab1",
+				    "ab2" };
+	int64_t			 next;
+	int			 i, n;
+
+	(void)state;
+	for (i = 0; i < 6; i++) {
+		id[i] = harness_enqueue(c, qs[i], "{}", NULL);
+		t[i] = harness_take(c, qs[i], i == 3 ? 50 : 30000, "w");
+		assert_string_equal(tq_task_id(t[i]), id[i]);
+	}
+	/* Task 3's lease runs out and is reclaimed: its ack must fail. */
+	harness_sleep_ms(100);
+	MUST(tq_reclaim(c, "ab1", 100, &n, &next, &err));
+	assert_int_equal(n, 1);
+	/* Task 5 was acked already (a retry after a lost reply). */
+	MUST(tq_ack(c, t[5], NULL, &err));
+
+	tq_error_clear(&err);
+	assert_int_equal(tq_ack_batch(c, t, res, 6, errs, &err), 2);
+	assert_int_equal(errs[0].code, TQ_OK);
+	assert_int_equal(errs[1].code, TQ_OK);
+	assert_int_equal(errs[2].code, TQ_OK);
+	assert_int_equal(errs[3].code, TQ_ELEASE);
+	assert_int_equal(errs[4].code, TQ_EINVAL);
+	assert_non_null(strstr(errs[4].msg, id[4]));
+	assert_int_equal(errs[5].code, TQ_OK);
+
+	MUST(tq_result(c, "ab1", id[1], &got, &err));
+	assert_string_equal(got, "{\"r\":1}");
+	free(got);
+	for (i = 0; i < 6; i++) {
+		/* Acked: gone.  3 waits for its retry, 4 is still active. */
+		assert_int_equal(harness_int("HEXISTS tq:{%s}:t %s", qs[i],
+		    id[i]), i == 3 || i == 4);
+		assert_int_equal(harness_int("HEXISTS tq:{%s}:lease %s", qs[i],
+		    id[i]), i == 4);
+	}
+	assert_true(zscore("ab1", "retry", id[3]) > 0);
+	assert_true(zscore("ab1", "active", id[4]) > 0);
+	assert_int_equal(harness_int("HGET tq:{ab1}:stats processed"), 2);
+	assert_int_equal(harness_int("HGET tq:{ab2}:stats processed"), 2);
+	/* The history counts each task once, in one entry per second. */
+	assert_non_null(got = harness_str("LINDEX tq:{ab1}:hist 0"));
+	assert_non_null(strstr(got, ":2:"));
+	free(got);
+
+	/* Acking the same batch again changes nothing. */
+	assert_int_equal(tq_ack_batch(c, t, NULL, 3, errs, &err), 0);
+	assert_int_equal(harness_int("HGET tq:{ab1}:stats processed"), 2);
+	MUST(tq_ack(c, t[4], NULL, &err));
+	for (i = 0; i < 6; i++) {
+		tq_task_free(t[i]);
+		free(id[i]);
+	}
+	assert_invariants("ab1");
+	assert_invariants("ab2");
+}
+
 /* A worker whose lease was reclaimed can no longer touch the task. */
 static void
 test_stale_token(void **state)
@@ -1112,6 +1185,74 @@ strp_cmp(const void *a, const void *b)
 	return (strcmp(*(char *const *)a, *(char *const *)b));
 }
 
+/* Add one task to b with the given queue, id, priority, delay, unique. */
+static void
+batch_one(struct tq_batch *b, const char *queue, const char *id, int prio,
+    int64_t delay_ms, int64_t unique_ms)
+{
+	struct tq_enqueue_opts	o;
+	struct tq_error		err;
+
+	tq_enqueue_opts_init(&o);
+	o.queue = queue;
+	o.id = id;
+	o.priority = prio;
+	o.delay_ms = delay_ms;
+	o.unique_ms = unique_ms;
+	MUST(tq_batch_add(b, "job", NULL, &o, &err));
+}
+
+/* The ids of a list, newest first, joined by spaces. */
+static void
+assert_list(const char *key, const char *want)
+{
+	redisReply	*r = harness_cmd("LRANGE %s 0 -1", key);
+	char		 got[256] = "";
+	size_t		 i;
+
+	for (i = 0; i < r->elements; i++) {
+		if (i > 0)
+			strcat(got, " ");
+		strcat(got, r->element[i]->str);
+	}
+	freeReplyObject(r);
+	assert_string_equal(got, want);
+}
+
+/*
+ * A batch mixing queues, priorities, delays and unique keys is sent as
+ * several script calls (runs of one queue, unique tasks alone); the
+ * order within each priority must still be the order of the batch.
+ */
+static void
+batch_mixed(struct tq_client *c)
+{
+	struct tq_batch	*b = tq_batch_new(c);
+	struct tq_error	 err;
+
+	batch_one(b, "mix", "a0", 0, 0, 0);
+	batch_one(b, "mix", "b0", 9, 0, 0);
+	batch_one(b, "mix", "d0", 0, 60000, 0);
+	batch_one(b, "mix2", "c0", 0, 0, 0);
+	batch_one(b, "mix", "u0", 0, 0, 60000);
+	batch_one(b, "mix", "b1", 9, 0, 0);
+	batch_one(b, "mix", "a1", 0, 0, 0);
+	batch_one(b, "mix", "a0", 5, 0, 0);	/* exists: refused */
+	tq_error_clear(&err);
+	assert_int_equal(tq_batch_exec(b, &err), 1);
+	assert_int_equal(tq_batch_error(b, 7)->code, TQ_EEXIST);
+	assert_list("tq:{mix}:ready:0", "a1 u0 a0");
+	assert_list("tq:{mix}:ready:9", "b1 b0");
+	assert_list("tq:{mix}:ready:5", "");
+	assert_list("tq:{mix2}:ready:0", "c0");
+	assert_int_equal(harness_int("ZCARD tq:{mix}:sched"), 1);
+	assert_int_equal(harness_int("HGET tq:{mix}:stats enqueued"), 6);
+	assert_int_equal(harness_int("HGET tq:{mix2}:stats enqueued"), 1);
+	tq_batch_free(b);
+	assert_invariants("mix");
+	assert_invariants("mix2");
+}
+
 /* 1000 tasks in one batch: distinct ids, all ready; bad tasks refused. */
 static void
 test_batch(void **state)
@@ -1189,6 +1330,7 @@ test_batch(void **state)
 	assert_int_equal(harness_int("HLEN tq:{bat}:t"), 1002);
 	tq_batch_free(b);
 	assert_invariants("bat");
+	batch_mixed(c);
 }
 
 /* Counters and the per-second history after a known sequence. */
@@ -1606,6 +1748,7 @@ main(void)
 		T(test_invalid_input),
 		T(test_ack_result),
 		T(test_stale_token),
+		T(test_ack_batch),
 		T(test_fail_retry),
 		T(test_fail_to_dead),
 		T(test_fail_permanent),

@@ -741,18 +741,24 @@ test_lease_extension(void **state)
 	struct tq_queue_stats	 st;
 	struct tq_error		 err;
 	struct wk		*k;
-	char			*id, *s;
+	char			*id, *id2, *s;
 	int64_t			 first = 0, last = 0, next, end;
 	int			 n, total = 0, probes = 0;
 
 	(void)state;
 	hs[0].mode = H_SLEEP;
-	hs[0].sleep_ms = 5000;
+	hs[0].sleep_ms = 4000;
+	/*
+	 * One thread, so the second task is prefetched: leased, waiting in
+	 * the worker for 4 s, four times its lease, and it must not be
+	 * reclaimed either.
+	 */
 	k = wk_start("lx", "job", 1, 1000, -1, &hs[0]);
 	id = enqueue(c, "lx", NULL, 10, 3);
+	id2 = enqueue(c, "lx", NULL, 10, 3);
 	WAIT_UNTIL(LOAD(hs[0].calls) == 1, 5000);
-	end = harness_mono_ms() + 8000;
-	while (LOAD(hs[0].returned) == 0 && harness_mono_ms() < end) {
+	end = harness_mono_ms() + 14000;
+	while (LOAD(hs[0].returned) < 2 && harness_mono_ms() < end) {
 		MUST(tq_reclaim(c, "lx", 10, &n, &next, &err));
 		total += n;
 		probes++;
@@ -764,21 +770,23 @@ test_lease_extension(void **state)
 		}
 		harness_sleep_ms(200);
 	}
-	WAIT_UNTIL(tq_worker_processed(k->w) == 1, 3000);
-	print_message("# lease 1 s, handler 5 s: %d reclaim calls found %d; "
-	    "deadline moved %lld ms\n", probes, total,
-	    (long long)(last - first));
-	assert_true(probes >= 15);
+	WAIT_UNTIL(tq_worker_processed(k->w) == 2, 3000);
+	print_message("# lease 1 s, two handlers of 4 s on one thread: %d "
+	    "reclaim calls found %d; deadline moved %lld ms\n", probes,
+	    total, (long long)(last - first));
+	assert_true(probes >= 30);
 	assert_int_equal(total, 0);
-	assert_true(last - first >= 3000);
-	assert_int_equal(LOAD(hs[0].calls), 1);
+	assert_true(last - first >= 2500);
+	assert_int_equal(LOAD(hs[0].calls), 2);
 	assert_int_equal(LOAD(hs[0].cancelled), 0);
 	assert_int_equal(has_body("lx", id), 0);
+	assert_int_equal(has_body("lx", id2), 0);
 	stats_of(c, "lx", &st);
-	assert_int_equal(st.processed, 1);
+	assert_int_equal(st.processed, 2);
 	assert_int_equal(st.failed, 0);
 	wk_stop(k, 0);
 	free(id);
+	free(id2);
 	assert_invariants("lx");
 }
 

@@ -1,0 +1,53 @@
+-- enqueue_many: store many new tasks of one queue (none with a unique
+-- key) and make each ready or scheduled; tq_batch_exec's fast path.
+-- KEYS: 1 t, 2 sched, 3 wake, 4 stats, 5 hist, 6..15 ready:0 .. ready:9
+-- ARGV: 1 wake cap, then 5 per task: id, body, priority, delay_ms, at_ms
+-- Returns one integer per task: its due time (ms) when scheduled, 0 when
+-- ready, -1 when a task with its id exists already (nothing written).
+-- The per-task work is one HSETNX; the lists, the schedule and the
+-- counters take one command per call, whatever the number of tasks.
+local now = tq_now()
+local out = {}
+local ready = {}
+local sched = {}
+local nready = 0
+local stored = 0
+for i = 2, #ARGV, 5 do
+	local id = ARGV[i]
+	local r = -1
+	if redis.call('HSETNX', KEYS[1], id, ARGV[i + 1]) == 1 then
+		stored = stored + 1
+		local due = tonumber(ARGV[i + 4])
+		if due == 0 then
+			due = now + tonumber(ARGV[i + 3])
+		end
+		if due > now then
+			sched[#sched + 1] = due
+			sched[#sched + 1] = id
+			r = due
+		else
+			local p = tonumber(ARGV[i + 2])
+			local l = ready[p]
+			if not l then
+				l = {}
+				ready[p] = l
+			end
+			l[#l + 1] = id
+			nready = nready + 1
+			r = 0
+		end
+	end
+	out[#out + 1] = r
+end
+for p, l in pairs(ready) do
+	redis.call('LPUSH', KEYS[6 + p], unpack(l))
+end
+if #sched > 0 then
+	redis.call('ZADD', KEYS[2], unpack(sched))
+end
+if stored > 0 then
+	redis.call('HINCRBY', KEYS[4], 'enqueued', stored)
+	tq_hist(KEYS[5], now, stored, 0, 0)
+end
+tq_wake(KEYS[3], nready, tonumber(ARGV[1]))
+return out
