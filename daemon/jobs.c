@@ -135,6 +135,8 @@ jobs_promote(struct tqd *d)
 	if (tqd_redis(d, tq_promote_due(d->c, batch, &moved, &err), &err,
 	    "promote") == 0 && moved > 0)
 		tqd_log(TQD_LOG_DEBUG, "promoted %lld due tasks", moved);
+	/* A full call or more: the time budget may have cut a backlog. */
+	d->again = moved >= batch;
 }
 
 void

@@ -6,7 +6,9 @@
  * Each pass finds the nearest timer deadline, polls the signal pipe with
  * that as the timeout, acts on signal flags, then runs every timer that
  * is due and schedules its next run one interval after it finished (so a
- * slow pass never makes a timer fire back to back).  Jobs marked
+ * slow pass never makes a timer fire back to back), or at once when the
+ * job says it stopped with work left (a promotion backlog): it then runs
+ * again right after the other due timers and a look at the signals.  Jobs marked
  * leader_only run only while this tqd holds the leader lease.  All the
  * time-keeping is explicit here, on the monotonic clock.
  */
@@ -101,11 +103,12 @@ loop_timers(struct tqd *d)
 		start = tqd_now();
 		if (start < t->next_ms)
 			continue;
+		d->again = 0;
 		if (!t->leader_only || d->leader) {
 			t->fn(d);
 			t->last_seconds = (double)(tqd_now() - start) / 1000;
 		}
-		t->next_ms = tqd_now() + t->interval_ms;
+		t->next_ms = tqd_now() + (d->again ? 0 : t->interval_ms);
 	}
 }
 

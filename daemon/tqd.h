@@ -92,6 +92,7 @@ struct tqd {
 	long long		 epoch;
 	int64_t			 leader_until;	/* monotonic ms */
 	int			 redis_down;
+	int			 again;		/* the job that ran has more to do */
 	int			 marker_checked;
 
 	struct tqd_queue	*queues;

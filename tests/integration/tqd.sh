@@ -664,14 +664,15 @@ stop_pid $RS TERM 5000
 
 # ------------------------------------------- 10. a large backlog
 # N tasks come due at once; tqd (default batch, tick, leader_ttl) must
-# promote them in bounded script calls, and a SIGTERM in the middle must
-# still stop it within 1 s.  A call takes about 1 ms here; the test fails
-# only at 50 ms, which an unbounded call (the whole backlog at once: a
-# second or more) passes by far, while a loaded CI machine under ASan
-# does not reach it.  The 10 ms target is checked by tq-bench promote.  The due
+# promote them without script calls holding Redis for 10 ms or more (a
+# call of 250 tasks takes about 1 ms), and a SIGTERM in the middle must
+# still stop it within 1 s.  Of the ~4000 calls, one in a thousand may
+# reach 10 ms, none 50: measured here, the odd call takes 10-35 ms when
+# Redis itself stalls (freeing the emptied million-entry sched set in the
+# last call; the VM descheduling it), which no bound on our work avoids.  The due
 # time is set from the measured enqueue rate, so that every task is
 # scheduled (not ready) when it is enqueued.
-N=200000
+N=1000000
 BULK_CONF=$T/bulk.conf
 : >"$BULK_CONF"
 awk 'BEGIN { for (i = 0; i < 10000; i++) print "{\"type\":\"b\"}" }' \
@@ -729,12 +730,15 @@ print("# backlog: %d script calls over 1 ms, median %s us, max %s us; "
     "%d of 10 ms or more" % (len(us), us[len(us) // 2] if us else "-",
     us[-1] if us else "-", sum(1 for u in us if u >= 10000)))' \
     "$T/slowlog.json"
-tap_is "backlog: no script call of 50 ms or more (SLOWLOG)" "" \
+tap_is "backlog: at most 1 in 1000 calls takes 10 ms, none 50 ms" "" \
     "$("$PYTHON" -c '
 import json, sys
-for e in json.load(open(sys.argv[1])):
-    if e[3][0].upper() == "EVALSHA" and e[2] >= 50000:
-        print("%d us: %s" % (e[2], " ".join(e[3][:4])))' "$T/slowlog.json" |
-    head -n 5)"
+n = int(sys.argv[2]) // 250
+e = [e for e in json.load(open(sys.argv[1])) if e[3][0].upper() == "EVALSHA"]
+slow = [x for x in e if x[2] >= 10000]
+if len(slow) > n // 1000 or any(x[2] >= 50000 for x in slow):
+    for x in slow[:5]:
+        print("%d us: %s" % (x[2], " ".join(x[3][:4])))' \
+    "$T/slowlog.json" $N)"
 
 finish
