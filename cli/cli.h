@@ -134,4 +134,10 @@ extern const struct cmd_entry cmd_dead_ls_entry;
 extern const struct cmd_entry cmd_dead_requeue_entry;
 extern const struct cmd_entry cmd_dead_purge_entry;
 
+/* cmd-workers.c */
+extern const struct cmd_entry cmd_workers_entry;
+
+/* cmd-fsck.c */
+extern const struct cmd_entry cmd_fsck_entry;
+
 #endif /* CLI_H */

@@ -50,6 +50,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_enqueue_entry,
 	&cmd_stats_entry,
 	&cmd_queues_entry,
+	&cmd_workers_entry,
 	&cmd_inspect_entry,
 	&cmd_result_entry,
 	&cmd_dead_ls_entry,
@@ -57,6 +58,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_dead_purge_entry,
 	&cmd_pause_entry,
 	&cmd_resume_entry,
+	&cmd_fsck_entry,
 	&cmd_help_entry,
 	NULL
 };
@@ -499,6 +501,33 @@ cli_getenv(const char *name)
 	return (v != NULL && *v != '\0' ? v : NULL);
 }
 
+/* Print what loading the configuration noted (a readable password). */
+static void
+cli_config_warnings(const struct tq_config *cfg)
+{
+	const char	*w;
+	size_t		 i;
+
+	for (i = 0; (w = tq_config_warning(cfg, i)) != NULL; i++)
+		cli_warn("warning: %s", w);
+}
+
+/*
+ * A -u URL, copied; the argument itself loses its password at once, since
+ * ps(1) shows every user the command lines of every process.
+ */
+static char *
+cli_url_arg(char *arg)
+{
+	char	*url = xstrdup(arg);
+
+	if (tq_url_scrub(arg))
+		cli_warn("warning: -u: a password on the command line can be "
+		    "seen by other users; use password_file (tq.conf(5)) or "
+		    "$TQ_REDIS_URL");
+	return (url);
+}
+
 /*
  * Build the configuration (-c, else $TQ_CONFIG, else the system file if
  * there is one; then -u over $TQ_REDIS_URL over the file's [redis]; -n
@@ -523,6 +552,7 @@ cli_connect(struct cmd_ctx *ctx)
 		cli_warn("%s", err.msg);
 		goto out;
 	}
+	cli_config_warnings(cfg);
 
 	what = "-u";
 	if ((url = ctx->url) == NULL && (url = cli_getenv("TQ_REDIS_URL")))
@@ -714,7 +744,8 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct cmd_ctx	 ctx;	/* large; zeroed */
-	const char		*config = NULL, *url = NULL, *ns = NULL;
+	static char		*url;	/* a copy of -u's */
+	const char		*config = NULL, *ns = NULL;
 	int			 ch, json = 0, words, rc;
 
 	tq_set_oom_handler(cli_oom);
@@ -728,7 +759,8 @@ main(int argc, char **argv)
 			config = optarg;
 			break;
 		case 'u':
-			url = optarg;
+			free(url);
+			url = cli_url_arg(optarg);
 			break;
 		case 'n':
 			ns = optarg;

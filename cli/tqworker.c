@@ -93,7 +93,7 @@ static const char tqw_usage[] =
 /* What the command line asked for. */
 struct tqw_opts {
 	const char	*config;
-	const char	*url;
+	char		*url;		/* a copy of -u's */
 	const char	*ns;
 	char		*queue_arg;
 	const char	*weights_arg;
@@ -432,7 +432,14 @@ parse_args(struct tqw_opts *o, int argc, char **argv)
 			o->config = optarg;
 			break;
 		case 'u':
-			o->url = optarg;
+			/* Keep a copy; ps(1) must not show the password. */
+			free(o->url);
+			o->url = xstrdup(optarg);
+			if (tq_url_scrub(optarg))
+				log_msg(TQW_LOG_WARN, "-u: a password on the "
+				    "command line can be seen by other users; "
+				    "use password_file (tq.conf(5)) or "
+				    "$TQ_REDIS_URL");
 			break;
 		case 'n':
 			o->ns = optarg;
@@ -510,8 +517,9 @@ load_config(const struct tqw_opts *o)
 {
 	struct tq_config	*cfg;
 	struct tq_error		 err;
-	const char		*path, *url, *env;
+	const char		*path, *url, *env, *w;
 	struct stat		 sb;
+	size_t			 i;
 
 	cfg = tq_config_new();
 	path = o->config;
@@ -521,6 +529,8 @@ load_config(const struct tqw_opts *o)
 		path = TQ_SYSCONFDIR "/tq.conf";
 	if (path != NULL && tq_config_load(cfg, path, &err) != 0)
 		config_error("%s", err.msg);
+	for (i = 0; (w = tq_config_warning(cfg, i)) != NULL; i++)
+		log_msg(TQW_LOG_WARN, "%s", w);
 
 	url = o->url;
 	if (url == NULL && (env = getenv("TQ_REDIS_URL")) != NULL &&
@@ -668,5 +678,6 @@ main(int argc, char **argv)
 	free(o.queues);
 	free(o.weights);
 	free(o.queue_arg);
+	free(o.url);
 	return (rc == 0 ? TQW_EXIT_OK : TQW_EXIT_FAIL);
 }

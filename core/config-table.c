@@ -85,12 +85,15 @@ const struct tq_config_table_entry tq_config_table[] = {
 	{ .section = "redis", .name = "password", .type = TQ_CONFIG_STRING,
 	  .dflt = "", .flags = TQ_CONFIG_SECRET,
 	  .help = "Password sent with AUTH.  Prefer password_file, which "
-	  "keeps it out of this file." },
+	  "keeps it out of this file; a password here, in a file that its "
+	  "group or all users can read, draws a warning." },
 	{ .section = "redis", .name = "password_file", .type = TQ_CONFIG_STRING,
 	  .dflt = "", .file_for = "password",
 	  .help = "A file whose first line is the password; it takes "
-	  "precedence over password.  A relative path is relative to the "
-	  "directory of this file." },
+	  "precedence over password, and supplies the password (and user "
+	  "the ACL user) of a url that has none.  A relative path is "
+	  "relative to the directory of this file.  The programs warn when "
+	  "its group or all users can read it." },
 	{ .section = "redis", .name = "connect_timeout",
 	  .type = TQ_CONFIG_DURATION, .dflt = "2s", .min = 1 * MSEC,
 	  .max = 1 * HOUR,

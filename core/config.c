@@ -23,6 +23,11 @@
  * A file is loaded into a copy that replaces the configuration only when
  * every line was valid, so a bad edit followed by SIGHUP leaves tqd
  * running on what it had.
+ *
+ * A password in a file that other users can read is not an error (the
+ * file may be meant for a group), but it is worth saying: such files are
+ * noted as warnings in the configuration, which the programs print, since
+ * libtq itself never does.
  */
 
 #include <sys/stat.h>
@@ -64,6 +69,8 @@ struct tq_config {
 	struct config_part	 base;	/* every key, always set */
 	struct config_part	*named;	/* sorted by section, then name */
 	size_t			 nnamed;
+	char			**warnings;	/* of the files loaded */
+	size_t			 nwarnings;
 };
 
 /* Where a section string such as "queue email" points. */
@@ -85,6 +92,8 @@ struct config_load {
 	int			 failed;	/* line of the first error */
 	struct tq_error		 error;		/* and its message */
 	struct tq_config	*cfg;		/* the copy being filled */
+	mode_t			 mode;		/* of the file */
+	int			 secret_line;	/* first password; 0: none */
 };
 
 /* A growing string for the dump. */
@@ -97,6 +106,8 @@ struct config_buf {
 static void	config_printf(struct config_buf *, const char *, ...)
 		    TQ_PRINTFLIKE(2, 3);
 static void	config_load_fail(struct config_load *, const char *, ...)
+		    TQ_PRINTFLIKE(2, 3);
+static void	config_warn(struct tq_config *, const char *, ...)
 		    TQ_PRINTFLIKE(2, 3);
 
 /* Free a string that may be a password, wiping it first. */
@@ -165,6 +176,13 @@ config_copy(const struct tq_config *src)
 			config_part_copy(&cfg->named[i], &src->named[i]);
 	}
 	cfg->nnamed = src->nnamed;
+	if (src->nwarnings != 0) {
+		cfg->warnings = tq_xreallocarray(NULL, src->nwarnings,
+		    sizeof *cfg->warnings);
+		for (i = 0; i < src->nwarnings; i++)
+			cfg->warnings[i] = tq_xstrdup(src->warnings[i]);
+	}
+	cfg->nwarnings = src->nwarnings;
 	return (cfg);
 }
 
@@ -327,22 +345,27 @@ config_lookup(const struct tq_config *cfg, const char *section,
 
 /*
  * The first line of path (for keys like password_file), without its
- * newline, as a new string.  Errors name the file, never its content.
+ * newline, as a new string; *mode (if not NULL) gets the file's mode, of
+ * the very file read.  Errors name the file, never its content.
  */
 static int
-config_read_line(const char *path, char **out, struct tq_error *err)
+config_read_line(const char *path, char **out, mode_t *mode,
+    struct tq_error *err)
 {
-	char	 buf[CONFIG_LINE_MAX + 2];
-	size_t	 len = 0;
-	ssize_t	 n;
-	int	 fd, saved, rc = -1;
-	char	*nl;
+	struct stat	 sb;
+	char		 buf[CONFIG_LINE_MAX + 2];
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd, saved, rc = -1;
+	char		*nl;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		tq_error_set(err, TQ_ECONFIG, "cannot read '%.128s': %s",
 		    path, strerror(errno));
 		return (-1);
 	}
+	if (mode != NULL)
+		*mode = fstat(fd, &sb) == 0 ? sb.st_mode : 0;
 	while (len < sizeof buf - 1) {
 		n = read(fd, buf + len, sizeof buf - 1 - len);
 		if (n == -1 && errno == EINTR)
@@ -431,12 +454,14 @@ config_range(const struct tq_config_table_entry *e, const char *text,
 
 /*
  * Parse text as the value of e into *nv (new strings).  A relative file
- * name is taken relative to dir when dir is not NULL.  Messages do not
- * name the key; the caller adds it.
+ * name is taken relative to dir when dir is not NULL; the mode of a file
+ * read goes to *mode when mode is not NULL.  Messages do not name the
+ * key; the caller adds it.
  */
 static int
 config_parse(const struct tq_config_table_entry *e, const char *text,
-    const char *dir, struct config_value *nv, struct tq_error *err)
+    const char *dir, struct config_value *nv, mode_t *mode,
+    struct tq_error *err)
 {
 	const char	*p;
 	char		*path;
@@ -466,7 +491,8 @@ config_parse(const struct tq_config_table_entry *e, const char *text,
 				    text);
 			} else
 				path = tq_xstrdup(text);
-			if (config_read_line(path, &nv->file, err) != 0) {
+			if (config_read_line(path, &nv->file, mode,
+			    err) != 0) {
 				free(path);
 				return (-1);
 			}
@@ -513,10 +539,14 @@ config_label(char *buf, size_t len, const struct config_where *w,
 		snprintf(buf, len, "%s.%.64s", w->sect->name, key);
 }
 
-/* Set key of section to value, or change nothing and fail. */
+/*
+ * Set key of section to value, or change nothing and fail.  *mode, when
+ * mode is not NULL, gets the mode of the file a key like password_file
+ * names (left alone for other keys).
+ */
 static int
 config_apply(struct tq_config *cfg, const char *section, const char *key,
-    const char *value, const char *dir, struct tq_error *err)
+    const char *value, const char *dir, mode_t *mode, struct tq_error *err)
 {
 	const struct tq_config_table_entry	*e;
 	struct config_where			 w;
@@ -533,7 +563,7 @@ config_apply(struct tq_config *cfg, const char *section, const char *key,
 		tq_error_set(err, TQ_ECONFIG, "%s: unknown key", label);
 		return (-1);
 	}
-	if (config_parse(e, value, dir, &nv, &e2) != 0) {
+	if (config_parse(e, value, dir, &nv, mode, &e2) != 0) {
 		tq_error_set(err, TQ_ECONFIG, "%s: %s", label, e2.msg);
 		return (-1);
 	}
@@ -555,7 +585,7 @@ tq_config_new(void)
 	cfg->base.v = tq_xcalloc(tq_config_table_size, sizeof *cfg->base.v);
 	for (i = 0; i < tq_config_table_size; i++) {
 		e = &tq_config_table[i];
-		if (config_parse(e, e->dflt, NULL, &cfg->base.v[i],
+		if (config_parse(e, e->dflt, NULL, &cfg->base.v[i], NULL,
 		    NULL) != 0) {
 			assert(!"a default is not valid for its own key");
 			abort();
@@ -575,7 +605,60 @@ tq_config_free(struct tq_config *cfg)
 	for (i = 0; i < cfg->nnamed; i++)
 		config_part_done(&cfg->named[i]);
 	free(cfg->named);
+	for (i = 0; i < cfg->nwarnings; i++)
+		free(cfg->warnings[i]);
+	free(cfg->warnings);
 	free(cfg);
+}
+
+static void
+config_warn(struct tq_config *cfg, const char *fmt, ...)
+{
+	va_list	ap;
+
+	cfg->warnings = tq_xreallocarray(cfg->warnings, cfg->nwarnings + 1,
+	    sizeof *cfg->warnings);
+	va_start(ap, fmt);
+	cfg->warnings[cfg->nwarnings++] = tq_xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
+const char *
+tq_config_warning(const struct tq_config *cfg, size_t i)
+{
+	return (i < cfg->nwarnings ? cfg->warnings[i] : NULL);
+}
+
+/* Who besides the owner may read a file of this mode, or NULL: nobody. */
+static const char *
+config_readers(mode_t mode)
+{
+	if ((mode & S_IRGRP) && (mode & S_IROTH))
+		return ("its group and all users");
+	if (mode & S_IROTH)
+		return ("all users");
+	if (mode & S_IRGRP)
+		return ("its group");
+	return (NULL);
+}
+
+/* Does the value text of e hold a password (password, or a URL's)? */
+static int
+config_is_secret(const struct tq_config_table_entry *e, const char *text)
+{
+	struct tq_url	url;
+	int		secret;
+
+	if (*text == '\0')
+		return (0);
+	if (e->flags & TQ_CONFIG_SECRET)
+		return (1);
+	if ((e->flags & TQ_CONFIG_URL) == 0 ||
+	    tq_url_parse(text, &url, NULL) != 0)
+		return (0);
+	secret = url.password != NULL;
+	tq_url_done(&url);
+	return (secret);
 }
 
 static void
@@ -654,12 +737,38 @@ config_load_reader(char *str, int num, void *stream)
 	return (str);
 }
 
+/*
+ * A line was applied: note a password written in the file, and a
+ * password file that others can read (the line's own warning).
+ */
+static void
+config_load_check(struct config_load *st, const char *name,
+    const char *value, mode_t mode)
+{
+	const struct tq_config_table_entry	*e;
+	struct config_where			 w;
+	const char				*who;
+
+	if (config_where(st->section, &w, 0, NULL) != 0 ||
+	    (e = tq_config_table_find(w.sect->name, name)) == NULL)
+		return;
+	if (st->secret_line == 0 && config_is_secret(e, value))
+		st->secret_line = st->line;
+	if (e->file_for != NULL && *value != '\0' &&
+	    (who = config_readers(mode)) != NULL) {
+		config_warn(st->cfg, "%s:%d: %s %s can be read by %s "
+		    "(mode %04o); chmod go-r it", st->path, st->line, name,
+		    value, who, (unsigned)(mode & 07777));
+	}
+}
+
 static int
 config_load_handler(void *user, TQ_UNUSED const char *section,
     const char *name, const char *value)
 {
 	struct config_load	*st = user;
 	struct tq_error		 e;
+	mode_t			 mode = 0;
 
 	if (st->failed != 0)
 		return (1);
@@ -667,28 +776,31 @@ config_load_handler(void *user, TQ_UNUSED const char *section,
 		config_load_fail(st, "%.64s: key outside any [section]", name);
 		return (0);
 	}
-	if (config_apply(st->cfg, st->section, name, value, st->dir,
+	if (config_apply(st->cfg, st->section, name, value, st->dir, &mode,
 	    &e) != 0) {
 		config_load_fail(st, "%s", e.msg);
 		return (0);
 	}
+	config_load_check(st, name, value, mode);
 	return (1);
 }
 
-/* The whole of path, NUL-terminated, in *buf. */
+/* The whole of path, NUL-terminated, in *buf, and its mode in *mode. */
 static int
-config_read_file(const char *path, char **buf, size_t *len,
+config_read_file(const char *path, char **buf, size_t *len, mode_t *mode,
     struct tq_error *err)
 {
-	size_t	 size = 4096, n = 0;
-	ssize_t	 r;
-	char	*p;
-	int	 fd;
+	struct stat	 sb;
+	size_t		 size = 4096, n = 0;
+	ssize_t		 r;
+	char		*p;
+	int		 fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		tq_error_sys(err, "cannot open %s", path);
 		return (-1);
 	}
+	*mode = fstat(fd, &sb) == 0 ? sb.st_mode : 0;
 	p = tq_xmalloc(size);
 	for (;;) {
 		if (n + 1 == size) {
@@ -734,15 +846,17 @@ tq_config_load(struct tq_config *cfg, const char *path, struct tq_error *err)
 {
 	struct config_load	 st;
 	struct tq_config	 tmp;
-	const char		*slash;
+	const char		*slash, *who;
 	char			*buf;
 	size_t			 len;
+	mode_t			 mode;
 	int			 rc, ret = -1;
 
-	if (config_read_file(path, &buf, &len, err) != 0)
+	if (config_read_file(path, &buf, &len, &mode, err) != 0)
 		return (-1);
 	memset(&st, 0, sizeof st);
 	st.path = path;
+	st.mode = mode;
 	st.buf = buf;
 	st.len = len;
 	st.cfg = config_copy(cfg);
@@ -762,6 +876,14 @@ tq_config_load(struct tq_config *cfg, const char *path, struct tq_error *err)
 	} else if (rc < 0)
 		tq_error_set(err, TQ_EIO, "%s: inih failed (%d)", path, rc);
 	else {
+		if (st.secret_line != 0 &&
+		    (who = config_readers(st.mode)) != NULL) {
+			config_warn(st.cfg, "%s:%d: a password in a file that "
+			    "%s can read (mode %04o); chmod go-r %s, or move "
+			    "the password to a password_file", path,
+			    st.secret_line, who, (unsigned)(st.mode & 07777),
+			    path);
+		}
 		tmp = *cfg;
 		*cfg = *st.cfg;
 		*st.cfg = tmp;
@@ -778,7 +900,7 @@ int
 tq_config_set(struct tq_config *cfg, const char *section, const char *key,
     const char *value, struct tq_error *err)
 {
-	return (config_apply(cfg, section, key, value, NULL, err));
+	return (config_apply(cfg, section, key, value, NULL, NULL, err));
 }
 
 int

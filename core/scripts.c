@@ -37,6 +37,9 @@ static const struct {
 	[TQ_SCRIPT_DUE] = { "due", tq_lua_due },
 	[TQ_SCRIPT_SETTLE] = { "settle", tq_lua_settle },
 	[TQ_SCRIPT_LEADER] = { "leader", tq_lua_leader },
+	[TQ_SCRIPT_FSCK_READY] = { "fsck_ready", tq_lua_fsck_ready },
+	[TQ_SCRIPT_FSCK_SCAN] = { "fsck_scan", tq_lua_fsck_scan },
+	[TQ_SCRIPT_FSCK_FIX] = { "fsck_fix", tq_lua_fsck_fix },
 };
 
 const char *

@@ -273,6 +273,9 @@ enum tq_script {
 	TQ_SCRIPT_DUE,
 	TQ_SCRIPT_SETTLE,
 	TQ_SCRIPT_LEADER,
+	TQ_SCRIPT_FSCK_READY,
+	TQ_SCRIPT_FSCK_SCAN,
+	TQ_SCRIPT_FSCK_FIX,
 	TQ_NSCRIPTS
 };
 const char	*tq_script_name(int script);

@@ -141,6 +141,25 @@ int		 tq_config_set_url(struct tq_config *cfg, const char *url,
 		     struct tq_error *err);
 
 /*
+ * Overwrite the password of a Redis URL in place with '*' (the whole
+ * userinfo when it has no ':'), so that a URL given on the command line
+ * (-u) no longer shows its password in ps(1) or /proc/PID/cmdline: copy
+ * the argument first, then scrub it.  Returns 1 if url held a password,
+ * else 0 (url unchanged).  Does no parsing beyond finding the userinfo,
+ * so it works on URLs that tq_config_set_url would refuse.
+ */
+int		 tq_url_scrub(char *url);
+
+/*
+ * The warnings noted while loading files into cfg, which are not errors
+ * but deserve to be seen: a password written in a configuration file, or
+ * a password_file, that its group or all users can read.  Returns the
+ * i-th (from 0), or NULL past the last.  libtq never prints: each program
+ * prints these after tq_config_load.  Borrowed until cfg is freed.
+ */
+const char	*tq_config_warning(const struct tq_config *cfg, size_t i);
+
+/*
  * Read a key (section is "queue" for queue defaults, "queue NAME" for one
  * queue).  Durations are returned in milliseconds, sizes in bytes, bools
  * as 0/1.  Asking for a key that is not in the table is a programming
@@ -578,6 +597,77 @@ struct tq_history_point {
 int		 tq_history(struct tq_client *c, const char *queue,
 		     struct tq_history_point *out, size_t max, size_t *n,
 		     struct tq_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Consistency check (fsck)                                            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * What tq_fsck looks for in a queue: the invariants of docs/PROTOCOL.md
+ * ("A task is in exactly one of ..."), each broken one a kind.  Only
+ * something other than tq's scripts (a crash cannot) breaks them: a
+ * client that writes the keys by hand, a partial restore, a bug.
+ */
+enum tq_fsck_kind {
+	TQ_FSCK_DUPLICATE = 0,	/* id in several states, or twice ready */
+	TQ_FSCK_NO_BODY,	/* id in a state, without a body */
+	TQ_FSCK_ORPHAN_BODY,	/* body in no state */
+	TQ_FSCK_NO_LEASE,	/* id in active without a lease token */
+	TQ_FSCK_STRAY_LEASE,	/* lease token for an id not in active */
+	TQ_FSCK_ORPHAN_META,	/* meta record without a body */
+	TQ_FSCK_NKINDS
+};
+/* "duplicate", "no-body", "orphan-body", "no-lease", "stray-lease",
+ * "orphan-meta". */
+const char	*tq_fsck_kind_name(enum tq_fsck_kind kind);
+
+/* One id with problems, as reported to tq_fsck_opts.report. */
+struct tq_fsck_finding {
+	const char	*queue;
+	const char	*id;
+	int		 found;		/* 1 << enum tq_fsck_kind, or-ed */
+	int		 repaired;	/* the same, for what was fixed */
+	const char	*where;		/* what held it: "body,ready:0*2,dead" */
+	const char	*action;	/* what repair did, or "" */
+};
+
+struct tq_fsck_opts {
+	int		 repair;	/* fix what is found (see PROTOCOL.md) */
+	int		 batch;		/* entries per scan call; default 500 */
+	/*
+	 * The longest ready list searched for one id in one call (LPOS
+	 * reads about a million entries in 15 ms); default 100000.  Ids
+	 * whose answer needs a longer list are counted as unchecked.
+	 */
+	long long	 list_max;
+	/* Called for each id with a problem, or NULL.  The strings are
+	 * borrowed for the call. */
+	void		(*report)(const struct tq_fsck_finding *f, void *arg);
+	void		*arg;
+};
+void		 tq_fsck_opts_init(struct tq_fsck_opts *opts);
+
+/* What tq_fsck found in one queue. */
+struct tq_fsck_result {
+	long long	 entries;	/* ids read from lists and sets */
+	long long	 bodies;	/* bodies read */
+	long long	 found[TQ_FSCK_NKINDS];		/* ids, per kind */
+	long long	 repaired[TQ_FSCK_NKINDS];
+	long long	 unchecked;	/* ids left alone: list_max */
+};
+
+/*
+ * Check one queue, and with opts->repair fix it, while producers,
+ * workers and tqd go on.  Every Redis call reads a bounded batch (cursor
+ * scans and windows of the ready lists); an id that looks wrong is then
+ * looked at again in one atomic script, which alone decides and, with
+ * repair, fixes it, so a task that moved meanwhile is neither reported
+ * nor touched.  *out is filled (zeroed first).  An error (connection)
+ * leaves *out with what was counted so far; repairs already made stay.
+ */
+int		 tq_fsck(struct tq_client *c, const char *queue,
+		     const struct tq_fsck_opts *opts,
+		     struct tq_fsck_result *out, struct tq_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Worker runtime                                                      */

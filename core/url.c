@@ -455,6 +455,49 @@ fail:
 	return (-1);
 }
 
+/*
+ * Where the userinfo of url ends: its last '@' for redis:// (and
+ * rediss://, refused later but scrubbed all the same), its last "@/" for
+ * unix:// when the path does not follow at once; else NULL.
+ */
+static char *
+url_userinfo_end(char *url, char **start)
+{
+	char	*sep, *rest, *at = NULL, *p;
+	size_t	 slen;
+
+	if ((sep = strstr(url, "://")) == NULL)
+		return (NULL);
+	slen = (size_t)(sep - url);
+	rest = sep + 3;
+	if ((slen == 5 && strncasecmp(url, "redis", 5) == 0) ||
+	    (slen == 6 && strncasecmp(url, "rediss", 6) == 0))
+		at = strrchr(rest, '@');
+	else if (slen == 4 && strncasecmp(url, "unix", 4) == 0 &&
+	    *rest != '/') {
+		for (p = rest; (p = strstr(p, "@/")) != NULL; p++)
+			at = p;
+	}
+	*start = rest;
+	return (at);
+}
+
+int
+tq_url_scrub(char *url)
+{
+	char	*start, *end, *p;
+
+	if (url == NULL || (end = url_userinfo_end(url, &start)) == NULL)
+		return (0);
+	/* No ':' may mean a password written without it: hide it all. */
+	if ((p = memchr(start, ':', (size_t)(end - start))) != NULL)
+		start = p + 1;
+	if (start == end)
+		return (0);
+	memset(start, '*', (size_t)(end - start));
+	return (1);
+}
+
 void
 tq_url_done(struct tq_url *url)
 {
@@ -546,11 +589,17 @@ tq_url_from_config(const struct tq_config *cfg, struct tq_url *out,
 	if (*s != '\0') {
 		if (tq_url_parse(s, out, err) != 0)
 			return (-1);
-		/* Keep the secret out of the URL: password_file fills it. */
+		/*
+		 * Keep the secret out of the URL: password_file fills it,
+		 * and the ACL user it belongs to comes with it.
+		 */
 		if (out->password == NULL &&
 		    *tq_config_str(cfg, "redis", "password_file") != '\0') {
 			out->password = tq_xstrdup(tq_config_str(cfg, "redis",
 			    "password"));
+			s = tq_config_str(cfg, "redis", "user");
+			if (*s != '\0')
+				out->user = tq_xstrdup(s);
 		}
 		return (0);
 	}

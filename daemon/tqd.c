@@ -130,6 +130,7 @@ tqd_config_read(struct tqd *d, char *errbuf, size_t len)
 	struct tq_config	*cfg = tq_config_new();
 	struct tq_error		 err;
 	struct tqd_schedule	*s;
+	const char		*w;
 	size_t			 n;
 
 	tq_error_clear(&err);
@@ -147,6 +148,9 @@ tqd_config_read(struct tqd *d, char *errbuf, size_t len)
 		return (NULL);
 	}
 	schedule_free(s, n);
+	/* On every read, SIGHUP too: after a chmod, the warning stops. */
+	for (n = 0; (w = tq_config_warning(cfg, n)) != NULL; n++)
+		tqd_log(TQD_LOG_WARN, "%s", w);
 	return (cfg);
 }
 
@@ -235,6 +239,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static char	*url;	/* a copy of -u's; d.url points here */
 	struct tqd	 d;
 	struct tq_error	 err;
 	char		 errbuf[512], *pidfile;
@@ -249,7 +254,14 @@ main(int argc, char **argv)
 			cfg_opt = optarg;
 			break;
 		case 'u':
-			d.url = optarg;
+			/* ps(1) shows every user our command line. */
+			free(url);
+			d.url = url = tq_xstrdup(optarg);
+			if (tq_url_scrub(optarg))
+				tqd_log(TQD_LOG_WARN, "-u: a password on the "
+				    "command line can be seen by other users; "
+				    "use password_file (tq.conf(5)) or "
+				    "$TQ_REDIS_URL");
 			break;
 		case 'n':
 			d.ns = optarg;

@@ -130,19 +130,32 @@ void
 screen_put(WINDOW *w, int y, int x, int width, const char *s)
 {
 	const char	*p;
+	char		*esc;
+	size_t		 size;
 	int		 cols = 0;
 
 	if (width <= 0)
 		return;
+	/*
+	 * Everything drawn goes through here, and much of it comes from
+	 * Redis (ids, errors, a leader's name), where anyone with write
+	 * access may have put a newline or a carriage return that would
+	 * draw over other rows.  A column takes at most 4 bytes either
+	 * way, so this holds the width shown.
+	 */
+	size = (size_t)width * 4 + 8;
+	esc = tq_xmalloc(size);
+	screen_escape(esc, size, s);
 	/* Count columns, not bytes: a UTF-8 sequence is one column. */
-	for (p = s; *p != '\0'; p++) {
+	for (p = esc; *p != '\0'; p++) {
 		if ((*p & 0xc0) != 0x80) {
 			if (cols == width)
 				break;
 			cols++;
 		}
 	}
-	mvwaddnstr(w, y, x, s, (int)(p - s));
+	mvwaddnstr(w, y, x, esc, (int)(p - esc));
+	free(esc);
 }
 
 /* Memory in human units. */

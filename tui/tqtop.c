@@ -71,7 +71,8 @@ tqtop_config(const char *path, const char *url, const char *ns)
 {
 	struct tq_config	*cfg;
 	struct tq_error		 err;
-	const char		*what = "-u";
+	const char		*what = "-u", *w;
+	size_t			 i;
 
 	tq_error_clear(&err);
 	cfg = tq_config_new();
@@ -80,6 +81,9 @@ tqtop_config(const char *path, const char *url, const char *ns)
 		path = TQ_SYSCONFDIR "/tq.conf";
 	if (path != NULL && tq_config_load(cfg, path, &err) != 0)
 		goto fail;
+	/* Before the screen is taken: it stays above tqtop's after exit. */
+	for (i = 0; (w = tq_config_warning(cfg, i)) != NULL; i++)
+		fprintf(stderr, "tqtop: warning: %s\n", w);
 	if (url == NULL && (url = env("TQ_REDIS_URL")) != NULL)
 		what = "TQ_REDIS_URL";
 	if (url != NULL && tq_config_set_url(cfg, url, &err) != 0) {
@@ -128,15 +132,18 @@ tqtop_batch_block(const struct snapshot *s)
 	const struct snap_queue	*q;
 	struct tm		 tm;
 	time_t			 now = time(NULL);
-	char			 stamp[32];
+	char			 stamp[32], leader[1024];
 	size_t			 i;
 
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* Queue names are checked by libtq; the leader's is what Redis has. */
+	screen_escape(leader, sizeof leader, s->leader != NULL ? s->leader :
+	    "-");
 	printf("tqtop %s address=%s redis=%s connected=%s workers=%zu "
 	    "queues=%zu leader=%s\n", stamp, s->address,
 	    s->ever ? s->server.version : "?", s->connected ? "yes" : "no",
-	    s->live_workers, s->nqueues, s->leader != NULL ? s->leader : "-");
+	    s->live_workers, s->nqueues, leader);
 	printf("QUEUE READY SCHEDULED ACTIVE RETRY DEAD PROCESSED/S FAILED/S "
 	    "OLDEST_MS PAUSED\n");
 	for (i = 0; i < s->nqueues; i++) {
@@ -155,6 +162,7 @@ static int
 tqtop_batch(struct tqtop *t, long iterations)
 {
 	struct fetch_req	 req;
+	char			 msg[1024];
 	long			 i;
 
 	memset(&req, 0, sizeof req);
@@ -164,8 +172,10 @@ tqtop_batch(struct tqtop *t, long iterations)
 		if (crt_quit)
 			break;
 		source_fetch(t->src, &t->snap, &req);
-		if (!t->snap.connected && t->snap.error[0] != '\0')
-			fprintf(stderr, "tqtop: %s\n", t->snap.error);
+		if (!t->snap.connected && t->snap.error[0] != '\0') {
+			screen_escape(msg, sizeof msg, t->snap.error);
+			fprintf(stderr, "tqtop: %s\n", msg);
+		}
 		tqtop_batch_block(&t->snap);
 	}
 	return (t->snap.ever ? 0 : 1);
@@ -259,10 +269,11 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static char		*url;	/* a copy of -u's */
 	struct tqtop		 t;
 	struct tq_config	*cfg;
 	struct tq_error		 err;
-	const char		*path = NULL, *url = NULL, *ns = NULL;
+	const char		*path = NULL, *ns = NULL;
 	char			*end;
 	double			 delay = -1;
 	long			 iterations = 0;
@@ -276,7 +287,14 @@ main(int argc, char **argv)
 			path = optarg;
 			break;
 		case 'u':
-			url = optarg;
+			/* ps(1) shows every user our command line. */
+			free(url);
+			url = tq_xstrdup(optarg);
+			if (tq_url_scrub(optarg))
+				fprintf(stderr, "tqtop: warning: -u: a password "
+				    "on the command line can be seen by other "
+				    "users; use password_file (tq.conf(5)) or "
+				    "$TQ_REDIS_URL\n");
 			break;
 		case 'N':
 			ns = optarg;

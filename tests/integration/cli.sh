@@ -39,8 +39,8 @@ tap_is "--version prints the version" \
 run "$TQ" help
 help=$out
 tap_is "tq help exits 0" 0 "$status"
-for c in enqueue stats queues inspect result "dead ls" "dead requeue" \
-    "dead purge" pause resume help; do
+for c in enqueue stats queues workers inspect result "dead ls" \
+    "dead requeue" "dead purge" pause resume fsck help; do
 	tap_like "help lists '$c'" "^ +tq $c( |\$)" "$help"
 done
 tap_like "help lists --batch" "tq enqueue --batch" "$help"
@@ -403,6 +403,84 @@ tap_is "dead purge --all (flag after the queue)" "0:purged 2 tasks" \
     "$status:$out"
 tap_is "nothing dead is left" 0 "$(stat d dead)"
 
+# ------------------------------------------------------------ workers
+# The registry as tqworker publishes it (every 2 s), a record left by a
+# worker that died (stale), and one that expired (only its name left).
+TQW=$(lib_exe "$TQ_BUILDDIR/tqworker")
+tap_status "workers with an argument: 2" 2 "$TQ" workers x
+run "$TQ" workers
+tap_is "workers with none registered: 0" 0 "$status"
+tap_is "it says so" "no workers registered" "$out"
+tap_is "--json with none: an empty list" '{"workers":[]}' \
+    "$("$TQ" workers --json)"
+"$TQW" -q wq1,wq2 -C 3 --exec wq1=true --exec wq2=true \
+    2>"$TQ_TESTDIR/tqworker.log" &
+wpid=$!
+kill_at_exit $wpid
+host=$(uname -n)
+# workers_json: the registry, with the record of our tqworker in $w.
+workers_json() {
+	out=$("$TQ" workers --json)
+	w=$(printf '%s' "$out" |
+	    jsonq "[x for x in d['workers'] if x['pid'] == $wpid]")
+}
+# processed N: our tqworker's record says it acked N tasks.
+processed() {
+	workers_json
+	[ "$(printf '%s' "$w" | jsonq 'd[0]["processed"]' 2>/dev/null)" = "$1" ]
+}
+tap_ok "a running tqworker is listed" wait_until 10 processed 0
+"$TQ" enqueue wq1 >/dev/null
+"$TQ" enqueue wq2 >/dev/null
+tap_ok "its totals follow its work" wait_until 10 processed 2
+run "$TQ" workers
+tap_like "the table's header" \
+    "^ID +HOST +PID +QUEUES +BUSY/CONC +PROCESSED +FAILED +HEARTBEAT\$" \
+    "$out"
+tap_like "its row: host-pid-random, host, pid, queues, busy/concurrency" \
+    "-$wpid-[0-9a-f]{8} +$host +$wpid +wq1,wq2 +0/3 +2 +0 +[0-9.]+s\$" "$out"
+tap_is "--json: the keys of a worker" \
+    '["busy", "concurrency", "failed", "heartbeat_age_ms", "heartbeat_at", "host", "id", "pid", "processed", "queues", "stale", "started_at"]' \
+    "$(printf '%s' "$w" | jsonq 'sorted(d[0].keys())')"
+tap_is "--json: its values" \
+    "[\"$host\", [\"wq1\", \"wq2\"], 3, 0, 2, 0, false]" \
+    "$(printf '%s' "$w" | jsonq '[d[0][k] for k in ("host", "queues",
+    "concurrency", "busy", "processed", "failed", "stale")]')"
+tap_like "--json: the id" "^$host-$wpid-[0-9a-f]{8}\$" \
+    "$(printf '%s' "$w" | jsonq 'd[0]["id"]')"
+tap_ok "--json: times are Unix ms, the heartbeat fresh" \
+    test "$(printf '%s' "$w" | jsonq 'int(d[0]["heartbeat_at"] >=
+    d[0]["started_at"] > 1700000000000 and d[0]["heartbeat_age_ms"] < 6000)')" \
+    = 1
+old=$(($(now_ms) - 60000))
+rcli zadd tq:workers $old ghost-1-0badf00d >/dev/null
+rcli hset tq:worker:ghost-1-0badf00d host ghost pid 1 queues q \
+    concurrency 2 busy 1 processed 5 failed 1 started_at $old \
+    heartbeat_at $old >/dev/null
+rcli zadd tq:workers $old gone-2-0badf00d >/dev/null
+run "$TQ" workers
+tap_like "a worker silent for a minute is marked stale" \
+    "^ghost-1-0badf00d +ghost +1 +q +1/2 +5 +1 +60s stale\$" "$out"
+tap_like "an expired record shows its name alone" \
+    "^gone-2-0badf00d +- +- +- +0/0 +0 +0 +60s stale\$" "$out"
+tap_like "a live worker is not" "-$wpid-.* [0-9.]+s\$" "$out"
+workers_json
+tap_is "--json: stale is true for the dead worker only" \
+    '[["ghost-1-0badf00d", true], ["gone-2-0badf00d", true], [false]]' \
+    "$(printf '%s' "$out" | jsonq '[[x["id"], x["stale"]] for x in
+    d["workers"] if x["id"].endswith("0badf00d")] + [[x["stale"]] for x in
+    d["workers"] if x["host"] == "'"$host"'"]')"
+tap_is "--json: an expired record's unknowns are null" \
+    "[null, null, null, null]" \
+    "$(printf '%s' "$out" | jsonq '[[x["host"], x["pid"], x["queues"],
+    x["started_at"]] for x in d["workers"] if x["id"][:4] == "gone"][0]')"
+kill -TERM $wpid
+wait $wpid
+run "$TQ" workers
+tap_is "a worker that stops leaves the registry" "" \
+    "$(printf '%s' "$out" | grep -- "-$wpid-")"
+rcli del tq:workers tq:worker:ghost-1-0badf00d >/dev/null
+
 # ---------------------------------------------- namespaces and config
 "$TQ" -n other enqueue -q elsewhere x >/dev/null
 tap_is "-n writes in another namespace" "elsewhere" "$("$TQ" -n other queues)"
@@ -472,7 +550,7 @@ tap_is "--batch with Redis down: 3" 3 $?
 # Redis goes away: every command says 3.
 redis_stop
 for c in "stats" "queues" "inspect x" "result x" "dead ls q" "pause q" \
-    "enqueue x"; do
+    "enqueue x" "workers" "fsck"; do
 	tap_status "tq $c with Redis stopped: 3" 3 "$TQ" $c
 done
 

@@ -670,6 +670,106 @@ test_password_file(void **state)
 	tq_config_free(cfg);
 }
 
+/* Load a file of text and mode into a new config; it must load. */
+static struct tq_config *
+load_mode(const char *name, const char *text, mode_t mode, char **pathp)
+{
+	struct tq_config	*cfg = tq_config_new();
+	struct tq_error		 err;
+
+	*pathp = write_file(name, text);
+	assert_int_equal(chmod(*pathp, mode), 0);
+	if (tq_config_load(cfg, *pathp, &err) != 0)
+		fail_msg("%s", err.msg);
+	return (cfg);
+}
+
+static void
+test_warnings(void **state)
+{
+	struct tq_config	*cfg, *copy;
+	char			*path, *pw, want[1024];
+
+	(void)state;
+	/* A password in a file others can read: one warning, at its line. */
+	cfg = load_mode("w1.conf", "[redis]\nhost = h\npassword = s3cret\n"
+	    "[queue]\nretry_base = 2s\n", 0644, &path);
+	snprintf(want, sizeof want, "%s:3: a password in a file that its "
+	    "group and all users can read (mode 0644); chmod go-r %s, or "
+	    "move the password to a password_file", path, path);
+	assert_string_equal(tq_config_warning(cfg, 0), want);
+	assert_null(tq_config_warning(cfg, 1));
+	assert_null(strstr(want, "s3cret"));
+
+	/* A copy (as a client keeps) has them too. */
+	copy = tq_config_copy(cfg);
+	assert_string_equal(tq_config_warning(copy, 0), want);
+	tq_config_free(copy);
+	tq_config_free(cfg);
+	free(path);
+
+	/* Who may read it is said as it is. */
+	cfg = load_mode("w2.conf", "[redis]\npassword = x\n", 0640, &path);
+	assert_non_null(strstr(tq_config_warning(cfg, 0),
+	    "that its group can read (mode 0640)"));
+	tq_config_free(cfg);
+	free(path);
+	cfg = load_mode("w3.conf", "[redis]\npassword = x\n", 0604, &path);
+	assert_non_null(strstr(tq_config_warning(cfg, 0),
+	    "that all users can read (mode 0604)"));
+	tq_config_free(cfg);
+	free(path);
+
+	/* A URL's password counts; a URL without one does not. */
+	cfg = load_mode("w4.conf", "[redis]\n\nurl = redis://:pw@h\n", 0644,
+	    &path);
+	assert_non_null(strstr(tq_config_warning(cfg, 0), "w4.conf:3: a "
+	    "password in a file"));
+	tq_config_free(cfg);
+	free(path);
+	cfg = load_mode("w5.conf", "[redis]\nurl = redis://h:1/2\n", 0644,
+	    &path);
+	assert_null(tq_config_warning(cfg, 0));
+	tq_config_free(cfg);
+	free(path);
+
+	/* Owner only, or no password at all: nothing to say. */
+	cfg = load_mode("w6.conf", "[redis]\npassword = x\n", 0600, &path);
+	assert_null(tq_config_warning(cfg, 0));
+	tq_config_free(cfg);
+	free(path);
+	cfg = load_mode("w7.conf", "[redis]\nhost = h\n", 0666, &path);
+	assert_null(tq_config_warning(cfg, 0));
+	tq_config_free(cfg);
+	free(path);
+
+	/* A password_file others can read, in a file nobody else can. */
+	pw = write_file("w8.pw", "hunter2\n");
+	assert_int_equal(chmod(pw, 0644), 0);
+	cfg = load_mode("w8.conf", "[redis]\npassword_file = w8.pw\n", 0600,
+	    &path);
+	snprintf(want, sizeof want, "%s:2: password_file w8.pw can be read "
+	    "by its group and all users (mode 0644); chmod go-r it", path);
+	assert_string_equal(tq_config_warning(cfg, 0), want);
+	assert_null(tq_config_warning(cfg, 1));
+	tq_config_free(cfg);
+	free(path);
+	assert_int_equal(chmod(pw, 0600), 0);
+	cfg = load_mode("w9.conf", "[redis]\npassword_file = w8.pw\n", 0644,
+	    &path);
+	assert_null(tq_config_warning(cfg, 0));
+	tq_config_free(cfg);
+	free(path);
+	free(pw);
+
+	/* tq_config_set reads no file of ours: no warnings. */
+	cfg = tq_config_new();
+	assert_int_equal(tq_config_set(cfg, "redis", "password", "x", NULL),
+	    0);
+	assert_null(tq_config_warning(cfg, 0));
+	tq_config_free(cfg);
+}
+
 /* Every key of a and b, in the base and in the given queues, agrees. */
 static void
 check_same(const struct tq_config *a, const struct tq_config *b,
@@ -1002,6 +1102,7 @@ main(void)
 		cmocka_unit_test(test_load_atomic),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_password_file),
+		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_dump_roundtrip),
 		cmocka_unit_test(test_dump_secrets),
 		cmocka_unit_test(test_sample_conf),

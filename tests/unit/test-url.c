@@ -399,12 +399,14 @@ test_from_config(void **state)
 	assert_null(u.password);
 	tq_url_done(&u);
 
-	/* ...but password_file fills a password the URL does not carry. */
+	/* ...but password_file fills a password the URL does not carry,
+	 * and brings the ACL user it belongs to. */
 	pw = write_temp("from-file\n");
 	assert_int_equal(tq_config_set(cfg, "redis", "password_file", pw,
 	    &err), 0);
 	assert_int_equal(tq_url_from_config(cfg, &u, &err), 0);
 	assert_string_equal(u.password, "from-file");
+	assert_string_equal(u.user, "alice");
 	tq_url_done(&u);
 	assert_int_equal(tq_config_set_url(cfg, "redis://:in-url@h2", &err), 0);
 	assert_int_equal(tq_url_from_config(cfg, &u, &err), 0);
@@ -415,11 +417,48 @@ test_from_config(void **state)
 	tq_config_free(cfg);
 }
 
+/* scrub in must give out and returned. */
+static void
+check_scrub(const char *in, const char *out, int returned)
+{
+	char	*s = tq_xstrdup(in);
+
+	assert_int_equal(tq_url_scrub(s), returned);
+	assert_string_equal(s, out);
+	free(s);
+}
+
+static void
+test_scrub(void **state)
+{
+	(void)state;
+	check_scrub("redis://:s3cret@host:6379/2", "redis://:******@host:6379/2",
+	    1);
+	check_scrub("redis://app:pw@h", "redis://app:**@h", 1);
+	/* The last '@' ends the userinfo, as for the parser. */
+	check_scrub("redis://:p@ss@h", "redis://:****@h", 1);
+	check_scrub("REDIS://:x@h", "REDIS://:*@h", 1);
+	check_scrub("rediss://:tls@h", "rediss://:***@h", 1);
+	check_scrub("unix://u:pw@/run/r@main/r.sock",
+	    "unix://u:**@/run/r@main/r.sock", 1);
+	/* No ':': maybe a password without it; hide it all. */
+	check_scrub("redis://secret@h", "redis://******@h", 1);
+	/* Nothing to hide. */
+	check_scrub("redis://h:6379/0", "redis://h:6379/0", 0);
+	check_scrub("redis://user:@h", "redis://user:@h", 0);
+	check_scrub("unix:///run/r@main/r.sock", "unix:///run/r@main/r.sock",
+	    0);
+	check_scrub("host:6379", "host:6379", 0);
+	check_scrub("", "", 0);
+	assert_int_equal(tq_url_scrub(NULL), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcp),
+		cmocka_unit_test(test_scrub),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_auth),
 		cmocka_unit_test(test_unix),
