@@ -75,6 +75,16 @@ struct bench {
 	int			 verbose;
 };
 
+/*
+ * CPU time spent by tq-bench itself and by redis-server, read at the
+ * start and the end of a timed section: CPU per task is a far steadier
+ * figure than tasks per second on a shared machine.
+ */
+struct bench_cpu {
+	double		 self_s;
+	double		 redis_s;	/* < 0: INFO failed */
+};
+
 /* tq-bench.c */
 extern const char	*bench_progname;
 void		 bench_warn(const char *fmt, ...) BENCH_PRINTFLIKE(1, 2);
@@ -85,6 +95,9 @@ int64_t		 bench_now_ns(void);
 void		 bench_sleep_ns(int64_t ns);
 void		 bench_sleep_until_ns(int64_t when);
 struct tq_client *bench_client(struct bench *b);
+void		 bench_cpu_mark(struct bench *b, struct bench_cpu *m);
+void		 bench_cpu_report(struct bench *b, const struct bench_cpu *start,
+		     long long tasks, struct bench_result *r);
 char		*bench_payload(int bytes, long long stamp);
 int		 bench_clean(struct bench *b);
 
@@ -113,6 +126,8 @@ struct side	*side_open(const struct tq_config *cfg, const char *address,
 void		 side_close(struct side *s);
 int		 side_unlink_prefix(struct side *s, const char *prefix,
 		     long long *removed, struct tq_error *err);
+int		 side_info_num(struct side *s, const char *section,
+		     const char *field, double *out, struct tq_error *err);
 int		 side_info_int(struct side *s, const char *section,
 		     const char *field, long long *out, struct tq_error *err);
 int		 side_memory_usage(struct side *s, const char *key,

@@ -206,6 +206,7 @@ pool_start(struct bench *b, struct pool *pl, const struct bench_params *p,
 	if ((pl->w = tq_worker_new(b->cfg, &o, &pl->err)) == NULL)
 		return (bench_fail("worker", &pl->err));
 	tq_worker_set_log(pl->w, pool_log, NULL);
+	tq_worker_set_log_level(pl->w, 1);
 	tq_worker_handle(pl->w, BENCH_QUEUE, fn, arg);
 	pthread_create(&pl->th, NULL, pool_thread, pl);
 	pl->running = 1;
@@ -257,6 +258,7 @@ mode_process(struct bench *b, const struct bench_params *p,
 	struct tq_client	*c;
 	struct drain		 d;
 	struct pool		 pl;
+	struct bench_cpu	 cpu;
 	int64_t			 last;
 	int			 rc;
 
@@ -267,6 +269,7 @@ mode_process(struct bench *b, const struct bench_params *p,
 		return (-1);
 	}
 	drain_init(&d);
+	bench_cpu_mark(b, &cpu);
 	if (pool_start(b, &pl, p, process_handler, &d) != 0) {
 		tq_client_free(c);
 		drain_done(&d);
@@ -290,6 +293,7 @@ mode_process(struct bench *b, const struct bench_params *p,
 		    (double)(last - d.first_ns), 1);
 		result_add(r, "elapsed_s", (double)(last - d.first_ns) / 1e9,
 		    3);
+		bench_cpu_report(b, &cpu, p->tasks, r);
 	}
 	tq_client_free(c);
 	drain_done(&d);

@@ -178,6 +178,7 @@ mode_enqueue(struct bench *b, const struct bench_params *pp,
 	struct producer		*prod;
 	pthread_t		*th;
 	pthread_barrier_t	 start;
+	struct bench_cpu	 cpu;
 	char			*payload;
 	int64_t			 t0, t1 = 0;
 	int			 i, made = 0, rc = -1;
@@ -201,6 +202,7 @@ mode_enqueue(struct bench *b, const struct bench_params *pp,
 		prod[i].payload = payload;
 		prod[i].start = &start;
 	}
+	bench_cpu_mark(b, &cpu);
 	for (made = 0; made < p.concurrency; made++)
 		pthread_create(&th[made], NULL, producer_run, &prod[made]);
 	pthread_barrier_wait(&start);
@@ -220,6 +222,7 @@ mode_enqueue(struct bench *b, const struct bench_params *pp,
 		result_add(r, "tasks_per_s", (double)p.tasks * 1e9 /
 		    (double)(t1 - t0), 1);
 		result_add(r, "elapsed_s", (double)(t1 - t0) / 1e9, 3);
+		bench_cpu_report(b, &cpu, p.tasks, r);
 	}
 
 out:

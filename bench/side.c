@@ -312,8 +312,8 @@ side_unlink_prefix(struct side *s, const char *prefix, long long *removed,
 }
 
 int
-side_info_int(struct side *s, const char *section, const char *field,
-    long long *out, struct tq_error *err)
+side_info_num(struct side *s, const char *section, const char *field,
+    double *out, struct tq_error *err)
 {
 	const char	*argv[2] = { "INFO", section };
 	redisReply	*reply;
@@ -327,7 +327,7 @@ side_info_int(struct side *s, const char *section, const char *field,
 		if (*p == '\n')
 			p++;
 		if (strncmp(p, field, len) == 0 && p[len] == ':') {
-			*out = strtoll(p + len + 1, NULL, 10);
+			*out = strtod(p + len + 1, NULL);
 			rc = 0;
 			break;
 		}
@@ -342,6 +342,18 @@ side_info_int(struct side *s, const char *section, const char *field,
 	}
 	freeReplyObject(reply);
 	return (rc);
+}
+
+int
+side_info_int(struct side *s, const char *section, const char *field,
+    long long *out, struct tq_error *err)
+{
+	double	v;
+
+	if (side_info_num(s, section, field, &v, err) != 0)
+		return (-1);
+	*out = (long long)v;
+	return (0);
 }
 
 int

@@ -18,6 +18,7 @@
 #define _GNU_SOURCE 1
 #endif
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -187,6 +188,46 @@ void
 bench_sleep_ns(int64_t ns)
 {
 	bench_sleep_until_ns(bench_now_ns() + ns);
+}
+
+/* This process's and Redis's CPU seconds so far. */
+void
+bench_cpu_mark(struct bench *b, struct bench_cpu *m)
+{
+	struct rusage	ru;
+	double		user, sys;
+
+	getrusage(RUSAGE_SELF, &ru);
+	m->self_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	if (side_info_num(b->side, "cpu", "used_cpu_user", &user, NULL) == 0 &&
+	    side_info_num(b->side, "cpu", "used_cpu_sys", &sys, NULL) == 0)
+		m->redis_s = user + sys;
+	else
+		m->redis_s = -1;
+}
+
+/*
+ * Add client_cpu_us and redis_cpu_us, the CPU microseconds per task
+ * since start.  The client's figure covers every thread of tq-bench,
+ * the producers' or the worker pool's.
+ */
+void
+bench_cpu_report(struct bench *b, const struct bench_cpu *start,
+    long long tasks, struct bench_result *r)
+{
+	struct bench_cpu	end;
+
+	bench_cpu_mark(b, &end);
+	if (tasks <= 0)
+		return;
+	result_add(r, "client_cpu_us", (end.self_s - start->self_s) * 1e6 /
+	    (double)tasks, 2);
+	if (start->redis_s < 0 || end.redis_s < 0)
+		result_add_null(r, "redis_cpu_us");
+	else
+		result_add(r, "redis_cpu_us", (end.redis_s - start->redis_s) *
+		    1e6 / (double)tasks, 2);
 }
 
 /* A new client for this run's Redis and namespace, or NULL (reported). */

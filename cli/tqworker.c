@@ -651,6 +651,7 @@ main(int argc, char **argv)
 	if ((w = tq_worker_new(cfg, &wo, &err)) == NULL)
 		config_error("%s", err.msg);
 	tq_worker_set_log(w, log_sink, NULL);
+	tq_worker_set_log_level(w, log_level);
 	for (i = 0; i < o.ncmds; i++) {
 		o.cmds[i].conf = &conf;
 		tq_worker_handle(w, o.cmds[i].type, exec_handler, &o.cmds[i]);

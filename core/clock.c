@@ -24,6 +24,15 @@ tq_monotonic_ms(void)
 }
 
 int64_t
+tq_monotonic_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+}
+
+int64_t
 tq_wall_ms(void)
 {
 	struct timespec	ts;

@@ -247,6 +247,7 @@ void		 tq_redis_set_block(struct tq_redis *r, int64_t block_ms);
 
 /* clock.c -- time, in milliseconds */
 int64_t		 tq_monotonic_ms(void);
+int64_t		 tq_monotonic_ns(void);
 int64_t		 tq_wall_ms(void);
 void		 tq_sleep_ms(int64_t ms);
 

@@ -705,8 +705,10 @@ struct tq_worker_opts {
 	/*
 	 * Tasks leased ahead of idle threads, so that a busy worker fetches
 	 * in batches; their leases are extended while they wait.  < 0 (the
-	 * default): as many as concurrency; 0: none, for long tasks that
-	 * other workers should rather take.
+	 * default): adaptive, about 10 ms of work at the pace handlers have
+	 * been finishing tasks (so thousands of short tasks, or one long
+	 * one, are held), from 1 to 1024; a number fixes it; 0: none, for
+	 * long tasks that other workers should rather take.
 	 */
 	int		 prefetch;
 };
@@ -755,6 +757,12 @@ long long	 tq_worker_failed(const struct tq_worker *w);
 typedef void (*tq_log_fn)(int level, const char *msg, void *arg);
 void		 tq_worker_set_log(struct tq_worker *w, tq_log_fn fn,
 		     void *arg);
+/*
+ * Pass only messages of level or below to the sink (default 3: all).
+ * Worth setting: a message the sink would drop is then not even
+ * formatted, and a busy worker has one info message per task.
+ */
+void		 tq_worker_set_log_level(struct tq_worker *w, int level);
 
 /* The job's task (borrowed) and its state. */
 const struct tq_task *tq_job_task(const struct tq_job *job);

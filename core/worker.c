@@ -47,6 +47,8 @@
 #include "tq-int.h"
 
 #define TQ_FETCH_MAX		64	/* tasks leased per fetch */
+#define TQ_PREFETCH_MAX		1024	/* tasks leased ahead of threads */
+#define TQ_PREFETCH_HOLD_US	10000	/* adaptive: work held ahead */
 #define TQ_ACK_MAX		256	/* tasks acknowledged per batch */
 #define TQ_FETCH_BLOCK_MS	1000	/* longest blocking wait; stop latency */
 #define TQ_TICK_MS		100	/* heartbeat thread period */
@@ -81,7 +83,7 @@ struct tq_worker {
 	int			*weights;
 	size_t			 nqueues;
 	int			 concurrency;
-	int			 slots;		/* concurrency + prefetch */
+	int			 prefetch_opt;	/* fixed, or < 0: adaptive */
 	int64_t			 lease_ms;
 	int64_t			 grace_ms;
 	char			*name;
@@ -93,6 +95,7 @@ struct tq_worker {
 	size_t			 nhandlers;
 	tq_log_fn		 log;
 	void			*log_arg;
+	int			 log_level;	/* highest passed to log */
 
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 work;		/* a job was queued, or stop */
@@ -100,6 +103,9 @@ struct tq_worker {
 	struct tq_job		*pending;	/* leased, not started */
 	struct tq_job		*pending_tail;
 	int			 npending;
+	int			 prefetch;	/* under mu: leased ahead, at most */
+	int64_t			 avg_ns;	/* under mu: handler time, EWMA */
+	int			 idle;		/* under mu: threads waiting */
 	struct tq_job		**running;	/* one slot per thread */
 	int			 busy;
 	pthread_cond_t		 slot_freed;	/* fetcher may lease more, or stop */
@@ -136,7 +142,7 @@ tq_worker_log(struct tq_worker *w, int level, const char *fmt, ...)
 	va_list	 ap;
 	char	 msg[1024];
 
-	if (w->log == NULL)
+	if (w->log == NULL || level > w->log_level)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
@@ -234,13 +240,15 @@ tq_worker_new(const struct tq_config *cfg, const struct tq_worker_opts *o,
 		    "above 1024", w->concurrency);
 		goto fail;
 	}
-	if (o->prefetch > 1024) {
+	if (o->prefetch > TQ_PREFETCH_MAX) {
 		tq_error_set(err, TQ_EINVAL, "worker: prefetch %d is above "
-		    "1024", o->prefetch);
+		    "%d", o->prefetch, TQ_PREFETCH_MAX);
 		goto fail;
 	}
-	w->slots = w->concurrency + (o->prefetch >= 0 ? o->prefetch :
-	    w->concurrency);
+	w->prefetch_opt = o->prefetch;
+	/* Adaptive starts where a fixed default would be. */
+	w->prefetch = o->prefetch >= 0 ? o->prefetch : w->concurrency;
+	w->log_level = 3;
 	if (gethostname(w->host, sizeof w->host) != 0)
 		snprintf(w->host, sizeof w->host, "unknown");
 	w->host[sizeof w->host - 1] = '\0';
@@ -322,6 +330,12 @@ tq_worker_set_log(struct tq_worker *w, tq_log_fn fn, void *arg)
 {
 	w->log = fn;
 	w->log_arg = arg;
+}
+
+void
+tq_worker_set_log_level(struct tq_worker *w, int level)
+{
+	w->log_level = level;
 }
 
 const char *
@@ -409,16 +423,38 @@ tq_job_new(struct tq_worker *w, struct tq_task *t)
 	return (job);
 }
 
-/* Drop a reference; the last one frees.  Called with w->mu held. */
 static void
-tq_job_unref(struct tq_job *job)
+tq_job_free(struct tq_job *job)
 {
-	if (--job->refs > 0)
+	if (job == NULL)
 		return;
 	tq_task_free(job->task);
 	free(job->result);
 	free(job->error);
 	free(job);
+}
+
+/*
+ * Drop a reference, with w->mu held.  Returns job when that was the
+ * last one, for the caller to tq_job_free once the lock is released (no
+ * freeing in the critical section every thread shares), else NULL.
+ */
+static struct tq_job *
+tq_job_unref(struct tq_job *job)
+{
+	return (--job->refs > 0 ? NULL : job);
+}
+
+/* tq_job_unref, and free at once: for paths off the hot one. */
+static void
+tq_job_unref_locked(struct tq_worker *w, struct tq_job *job)
+{
+	struct tq_job	*dead;
+
+	pthread_mutex_lock(&w->mu);
+	dead = tq_job_unref(job);
+	pthread_mutex_unlock(&w->mu);
+	tq_job_free(dead);
 }
 
 /* Claim the right to send job's outcome: 1 if it is ours. */
@@ -501,56 +537,69 @@ static const char *const tq_outcome_names[] = {
 	[TQ_JOB_PERMANENT] = "failed permanently",
 };
 
-/* Send the outcome a handler returned, unless someone settled first. */
+/* What became of a handler's outcome (tq_job_finish). */
+enum tq_finish {
+	TQ_FINISH_DISCARDED,	/* settled before: timeout, lease, shutdown */
+	TQ_FINISH_ACKING,	/* success, handed to the acker */
+	TQ_FINISH_FAILING,	/* failure, for the caller to send */
+};
+
+/*
+ * Record the outcome a handler returned, with w->mu held: settle the job
+ * and, on success, hand it to the acker, which sends it with the others
+ * done meanwhile.  Sending a failure and logging are the caller's, after
+ * the lock is released.
+ */
+static enum tq_finish
+tq_job_finish(struct tq_worker *w, struct tq_job *job, enum tq_outcome outcome)
+{
+	if (job->settled)
+		return (TQ_FINISH_DISCARDED);
+	job->settled = 1;
+	if (outcome != TQ_JOB_OK)
+		return (TQ_FINISH_FAILING);
+	job->refs++;
+	job->next = NULL;
+	if (w->done_tail != NULL)
+		w->done_tail->next = job;
+	else
+		w->done = job;
+	w->done_tail = job;
+	if (w->ack_waiting)
+		pthread_cond_signal(&w->acks);
+	return (TQ_FINISH_ACKING);
+}
+
+/* Log what tq_job_finish decided, and send a failure. */
 static void
-tq_job_finish(struct tq_thread_arg *ta, struct tq_job *job,
-    enum tq_outcome outcome)
+tq_job_report(struct tq_thread_arg *ta, struct tq_job *job,
+    enum tq_outcome outcome, enum tq_finish fin)
 {
 	struct tq_worker	*w = ta->w;
-	int64_t			 ms = tq_monotonic_ms() - job->started;
 	const char		*why;
 
-	int			 mine;
-
-	/*
-	 * Settle and, on success, hand the job to the acker (which sends it
-	 * with the others done meanwhile) under one lock: this is the path
-	 * every task takes.
-	 */
-	pthread_mutex_lock(&w->mu);
-	mine = !job->settled;
-	job->settled = 1;
-	if (mine && outcome == TQ_JOB_OK) {
-		job->refs++;
-		job->next = NULL;
-		if (w->done_tail != NULL)
-			w->done_tail->next = job;
-		else
-			w->done = job;
-		w->done_tail = job;
-		if (w->ack_waiting)
-			pthread_cond_signal(&w->acks);
-	}
-	pthread_mutex_unlock(&w->mu);
-	if (!mine) {
+	if (fin == TQ_FINISH_DISCARDED) {
 		tq_worker_log(w, 3, "task %s: handler returned after the task "
 		    "was settled (timeout, lost lease or shutdown); outcome "
 		    "discarded", tq_task_id(job->task));
 		return;
 	}
-	if (outcome != TQ_JOB_OK) {
-		why = job->error != NULL ? job->error : "handler failed";
-		if (tq_worker_send(w, ta->c, job, 'f', outcome ==
-		    TQ_JOB_PERMANENT ? TQ_FAIL_PERMANENT : 0, why) == 0)
-			__atomic_add_fetch(&w->failed, 1, __ATOMIC_RELAXED);
+	if (fin == TQ_FINISH_ACKING) {
+		tq_worker_log(w, 2, "task %s type=%s queue=%s attempt=%d ok in "
+		    "%lld ms", tq_task_id(job->task), tq_task_type(job->task),
+		    tq_task_queue(job->task), tq_task_attempt(job->task),
+		    (long long)(tq_monotonic_ms() - job->started));
+		return;
 	}
-	tq_worker_log(w, 2, "task %s type=%s queue=%s attempt=%d %s in %lld ms"
-	    "%s%s", tq_task_id(job->task), tq_task_type(job->task),
+	why = job->error != NULL ? job->error : "handler failed";
+	if (tq_worker_send(w, ta->c, job, 'f', outcome == TQ_JOB_PERMANENT ?
+	    TQ_FAIL_PERMANENT : 0, why) == 0)
+		__atomic_add_fetch(&w->failed, 1, __ATOMIC_RELAXED);
+	tq_worker_log(w, 2, "task %s type=%s queue=%s attempt=%d %s in %lld "
+	    "ms: %s", tq_task_id(job->task), tq_task_type(job->task),
 	    tq_task_queue(job->task), tq_task_attempt(job->task),
-	    tq_outcome_names[outcome], (long long)ms,
-	    outcome == TQ_JOB_OK ? "" : ": ",
-	    outcome == TQ_JOB_OK ? "" : (job->error != NULL ? job->error :
-	    "handler failed"));
+	    tq_outcome_names[outcome], (long long)(tq_monotonic_ms() -
+	    job->started), why);
 }
 
 /* ------------------------------------------------------------------ */
@@ -579,62 +628,118 @@ tq_worker_dispatch(struct tq_worker *w, struct tq_job *job)
 
 /*
  * Whether the fetcher should lease more (called with w->mu held): when
- * the handler threads are about to run dry, or half the slots (running
- * plus prefetched) are free, so that a busy worker leases in batches.
+ * the handler threads are about to run dry, or enough slots (running
+ * plus prefetched) are free for a batch, so that a busy worker leases
+ * many tasks a call.
  */
 static int
 tq_worker_should_fetch(struct tq_worker *w)
 {
-	int	free_slots = w->slots - w->busy - w->npending;
+	int	slots = w->concurrency + w->prefetch;
+	int	free_slots = slots - w->busy - w->npending;
+	int	batch = slots / 2 < TQ_FETCH_MAX ? slots / 2 : TQ_FETCH_MAX;
 
-	return (free_slots > 0 && (w->npending == 0 ||
-	    free_slots >= w->slots / 2));
+	return (free_slots > 0 && (w->npending == 0 || free_slots >= batch));
 }
 
+/*
+ * A handler took ns: follow the pace (a moving average over the last
+ * eight or so tasks) and, when adaptive, size the prefetch to hold about
+ * TQ_PREFETCH_HOLD_US of work for the pool.  Called with w->mu held.
+ */
+static void
+tq_worker_pace(struct tq_worker *w, int64_t ns)
+{
+	int64_t	n;
+
+	if (ns < 1)
+		ns = 1;
+	w->avg_ns = w->avg_ns == 0 ? ns : w->avg_ns + (ns - w->avg_ns) / 8;
+	if (w->prefetch_opt >= 0)
+		return;
+	n = (int64_t)w->concurrency * TQ_PREFETCH_HOLD_US * 1000 /
+	    (w->avg_ns > 0 ? w->avg_ns : 1);
+	w->prefetch = n < 1 ? 1 : n > TQ_PREFETCH_MAX ? TQ_PREFETCH_MAX :
+	    (int)n;
+}
+
+/* The next pending job, waiting for one; NULL when stopping. */
+static struct tq_job *
+tq_worker_next(struct tq_worker *w)
+{
+	struct tq_job	*job;
+
+	for (;;) {
+		while (w->pending == NULL && !w->stopping) {
+			w->idle++;
+			pthread_cond_wait(&w->work, &w->mu);
+			w->idle--;
+		}
+		if (w->stopping)
+			return (NULL);
+		job = w->pending;
+		if ((w->pending = job->next) == NULL)
+			w->pending_tail = NULL;
+		w->npending--;
+		if (!job->settled)
+			return (job);
+		/* Its lease was lost while it waited: not ours. */
+		if (tq_job_unref(job) != NULL) {
+			pthread_mutex_unlock(&w->mu);
+			tq_job_free(job);
+			pthread_mutex_lock(&w->mu);
+		}
+	}
+}
+
+/*
+ * A handler thread.  The path of a successful task takes the lock twice
+ * (to take the job, and to hand it to the acker and free the slot) and
+ * makes no system call when other jobs are waiting.
+ */
 static void *
 tq_worker_thread(void *arg)
 {
 	struct tq_thread_arg	*ta = arg;
 	struct tq_worker	*w = ta->w;
-	struct tq_job		*job;
+	struct tq_job		*job, *dead = NULL;
 	enum tq_outcome		 outcome;
+	enum tq_finish		 fin;
+	int64_t			 t0;
 
 	pthread_mutex_lock(&w->mu);
-	for (;;) {
-		while (w->pending == NULL && !w->stopping)
-			pthread_cond_wait(&w->work, &w->mu);
-		if (w->stopping)
-			break;
-		job = w->pending;
-		if ((w->pending = job->next) == NULL)
-			w->pending_tail = NULL;
-		w->npending--;
-		if (job->settled) {
-			/* Its lease was lost while it waited: not ours. */
-			tq_job_unref(job);
-			continue;
-		}
+	while ((job = tq_worker_next(w)) != NULL) {
 		w->busy++;
 		job->started = tq_monotonic_ms();
 		job->deadline = job->started +
 		    (int64_t)tq_task_timeout_s(job->task) * 1000;
 		w->running[ta->slot] = job;
 		pthread_mutex_unlock(&w->mu);
+		tq_job_free(dead);
 
+		t0 = tq_monotonic_ns();
 		outcome = tq_worker_dispatch(w, job);
 		if ((unsigned)outcome > TQ_JOB_PERMANENT)
 			outcome = TQ_JOB_RETRY;
-		tq_job_finish(ta, job, outcome);
+		pthread_mutex_lock(&w->mu);
+		fin = tq_job_finish(w, job, outcome);
+		tq_worker_pace(w, tq_monotonic_ns() - t0);
+		if (fin != TQ_FINISH_ACKING || (w->log != NULL &&
+		    w->log_level >= 2)) {
+			pthread_mutex_unlock(&w->mu);
+			tq_job_report(ta, job, outcome, fin);
+			pthread_mutex_lock(&w->mu);
+		}
 
 		/* A slot is free: tell the fetcher if it waits for one. */
-		pthread_mutex_lock(&w->mu);
 		w->running[ta->slot] = NULL;
 		w->busy--;
-		tq_job_unref(job);
+		dead = tq_job_unref(job);
 		if (w->fetch_waiting && tq_worker_should_fetch(w))
 			pthread_cond_signal(&w->slot_freed);
 	}
 	pthread_mutex_unlock(&w->mu);
+	tq_job_free(dead);
 	return (NULL);
 }
 
@@ -722,8 +827,10 @@ tq_worker_acker(void *arg)
 		tq_acker_send(w, ta->c, jobs, n);
 		pthread_mutex_lock(&w->mu);
 		for (i = 0; i < n; i++)
-			tq_job_unref(jobs[i]);
+			jobs[i] = tq_job_unref(jobs[i]);
 		pthread_mutex_unlock(&w->mu);
+		for (i = 0; i < n; i++)
+			tq_job_free(jobs[i]);
 	}
 	return (NULL);
 }
@@ -786,7 +893,8 @@ tq_worker_fetcher(void *arg)
 			pthread_cond_wait(&w->slot_freed, &w->mu);
 			w->fetch_waiting = 0;
 		}
-		free_slots = w->slots - w->busy - w->npending;
+		free_slots = w->concurrency + w->prefetch - w->busy -
+		    w->npending;
 		pthread_mutex_unlock(&w->mu);
 		if (w->stopping)
 			break;
@@ -818,8 +926,9 @@ tq_worker_fetcher(void *arg)
 			w->pending_tail = job;
 			w->npending++;
 		}
-		if (n > 0)
-			pthread_cond_broadcast(&w->work);
+		/* Wake as many idle threads as there are jobs, not all. */
+		for (i = 0; i < n && i < w->idle; i++)
+			pthread_cond_signal(&w->work);
 		pthread_mutex_unlock(&w->mu);
 	}
 	return (NULL);
@@ -952,7 +1061,7 @@ tq_worker_heartbeat(void *arg)
 	int			 i, n, np, busy;
 
 	/* Running jobs first, then prefetched ones (leased, not started). */
-	snap = tq_xcalloc((size_t)w->concurrency + (size_t)w->slots +
+	snap = tq_xcalloc(2 * (size_t)w->concurrency + TQ_PREFETCH_MAX +
 	    TQ_FETCH_MAX, sizeof *snap);
 	for (;;) {
 		pthread_mutex_lock(&w->mu);
@@ -987,8 +1096,10 @@ tq_worker_heartbeat(void *arg)
 		}
 		pthread_mutex_lock(&w->mu);
 		for (i = 0; i < np; i++)
-			tq_job_unref(snap[i]);
+			snap[i] = tq_job_unref(snap[i]);
 		pthread_mutex_unlock(&w->mu);
+		for (i = 0; i < np; i++)
+			tq_job_free(snap[i]);
 	}
 	free(snap);
 	return (NULL);
@@ -1026,9 +1137,7 @@ tq_worker_return_pending(struct tq_worker *w, struct tq_client *c)
 		next = job->next;
 		job->settled = 1;
 		(void)tq_worker_send(w, c, job, 'r', 0, NULL);
-		pthread_mutex_lock(&w->mu);
-		tq_job_unref(job);
-		pthread_mutex_unlock(&w->mu);
+		tq_job_unref_locked(w, job);
 	}
 }
 
@@ -1059,10 +1168,8 @@ tq_worker_return_running(struct tq_worker *w, struct tq_client *c)
 			    "grace period; handed back to ready",
 			    tq_task_id(snap[i]->task));
 	}
-	pthread_mutex_lock(&w->mu);
 	for (i = 0; i < n; i++)
-		tq_job_unref(snap[i]);
-	pthread_mutex_unlock(&w->mu);
+		tq_job_unref_locked(w, snap[i]);
 	free(snap);
 }
 

@@ -1181,6 +1181,77 @@ test_idle_commands(void **state)
 	assert_true(total <= 40 * 5);
 }
 
+/* The calls of one command in INFO commandstats ("evalsha"). */
+static long long
+command_count(const char *name)
+{
+	char		*s, *p, key[64];
+	long long	 n = 0;
+
+	snprintf(key, sizeof key, "cmdstat_%s:calls=", name);
+	s = harness_str("INFO commandstats");
+	assert_non_null(s);
+	if ((p = strstr(s, key)) != NULL)
+		n = strtoll(p + strlen(key), NULL, 10);
+	free(s);
+	return (n);
+}
+
+/*
+ * The default prefetch follows the handlers' pace: short tasks are leased
+ * hundreds a call, long ones about one ahead of the threads, so that a
+ * slow pool holds no work that another worker could run now.
+ */
+static void
+test_prefetch_adapts(void **state)
+{
+	struct tq_client	*c = harness_client_cfg(tcfg);
+	struct tq_enqueue_opts	 o;
+	struct tq_batch		*b;
+	struct tq_error		 err;
+	struct wk		*k;
+	long long		 calls, active, most = 0;
+	int			 i;
+
+	(void)state;
+	/* 3000 quick tasks for one thread: few script calls. */
+	b = tq_batch_new(c);
+	tq_enqueue_opts_init(&o);
+	for (i = 0; i < 3000; i++)
+		MUST(tq_batch_add(b, "pf", "{}", &o, &err));
+	MUST(tq_batch_exec(b, &err));
+	tq_batch_free(b);
+	harness_cmd("CONFIG RESETSTAT");
+	hs[0].mode = H_OK;
+	k = wk_start("pf", "pf", 1, 0, -1, &hs[0]);
+	WAIT_UNTIL(tq_worker_processed(k->w) == 3000, 20000);
+	calls = command_count("evalsha");
+	wk_stop(k, 0);
+	print_message("# 3000 quick tasks, 1 thread: %lld script calls\n",
+	    calls);
+	/* A lease per task or two (a fixed prefetch of 1) would be 1500+. */
+	assert_true(calls <= 3000 / 8);
+
+	/* 200 ms tasks on 4 threads: after the first few, 1 ahead. */
+	hs[1].mode = H_SLEEP;
+	hs[1].sleep_ms = 200;
+	for (i = 0; i < 40; i++)
+		free(enqueue(c, "pl", NULL, 30, 3));
+	k = wk_start("pl", "job", 4, 0, 0, &hs[1]);
+	WAIT_UNTIL(LOAD(hs[1].returned) >= 12, 10000);
+	for (i = 0; i < 10; i++) {
+		active = harness_int("ZCARD tq:{pl}:active");
+		if (active > most)
+			most = active;
+		harness_sleep_ms(50);
+	}
+	print_message("# 200 ms tasks, 4 threads: at most %lld leased\n",
+	    most);
+	assert_true(most >= 4);
+	assert_true(most <= 4 + 1);
+	wk_stop(k, 1);
+}
+
 static int
 cmp_i64(const void *a, const void *b)
 {
@@ -1251,6 +1322,7 @@ main(int argc, char **argv)
 		T(test_rate_limit),
 		T(test_idle_commands),
 		T(test_wakeup_latency),
+		T(test_prefetch_adapts),
 #undef T
 	};
 
