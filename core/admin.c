@@ -354,7 +354,7 @@ tq_dead_info(const char *queue, redisReply **e)
 	struct tq_task_info	*info;
 
 	info = tq_xcalloc(1, sizeof *info);
-	if (e[2]->len == 0 || tq_task_info_fill(info, e[2]->str,
+	if (e[2]->len == 0 || tq_task_info_fill(info, queue, e[2]->str,
 	    e[3]->len > 0 ? e[3]->str : NULL) != 0) {
 		/* No body, or not one of ours: show what we have. */
 		if (info->body == NULL && e[2]->len > 0)

@@ -12,7 +12,8 @@
  *
  *   1. walk the ready lists from the tail in windows (fsck_ready), noting
  *      each id's hash and the ids seen twice, without a body or also in a
- *      sorted set;
+ *      sorted set (for an inline body, a new task that waits in the list
+ *      itself: whose id also has a body in t or is in a sorted set);
  *   2. scan sched, active, retry and dead, then lease and m, with their
  *      cursors (fsck_scan), noting ids that break a rule at that instant;
  *   3. scan the bodies (fsck_scan): a body in no sorted set whose id the
@@ -62,7 +63,8 @@ struct fsck_table {
 /* An id worth a second look, and how to look at it. */
 struct fsck_suspect {
 	char		*id;
-	char		 how;	/* 'x' all checks, 'o' orphan? */
+	char		 how;	/* 'x' all checks, 'o' orphan?, 'i' inline */
+	char		*inl;	/* 'i': the inline body that has the id */
 	int		 cleared;	/* seen in a ready list after all */
 };
 
@@ -186,20 +188,28 @@ fsck_suspect_find(struct fsck_run *r, const char *id, size_t len,
 	return (NULL);
 }
 
-/* Note id for fsck_fix; an orphan candidate may become a full suspect. */
+/*
+ * Note id for fsck_fix; an orphan candidate may become a full suspect,
+ * and any suspect an inline one (inl, inllen: the body in a ready list).
+ */
 static void
-fsck_suspect(struct fsck_run *r, const char *id, size_t len, char how)
+fsck_suspect(struct fsck_run *r, const char *id, size_t len, char how,
+    const char *inl, size_t inllen)
 {
 	struct fsck_suspect	*s;
 	uint64_t		 h = fsck_hash(id, len);
 
 	if ((s = fsck_suspect_find(r, id, len, h)) != NULL) {
-		if (how == 'x' && s->how == 'o') {
-			s->how = 'x';
+		if (how != 'o' && s->how == 'o') {
 			if (!s->cleared)
 				r->candidates--;
 			s->cleared = 0;
 		}
+		if (how == 'i' && s->inl == NULL) {
+			s->how = 'i';
+			s->inl = tq_xstrndup(inl, inllen);
+		} else if (how == 'x' && s->how == 'o')
+			s->how = 'x';
 		return;
 	}
 	if ((r->nsus & (r->nsus - 1)) == 0)	/* 0, 1, 2, 4, ...: grow */
@@ -208,6 +218,7 @@ fsck_suspect(struct fsck_run *r, const char *id, size_t len, char how)
 	s = &r->sus[r->nsus++];
 	s->id = tq_xstrndup(id, len);
 	s->how = how;
+	s->inl = how == 'i' ? tq_xstrndup(inl, inllen) : NULL;
 	s->cleared = 0;
 	if (how == 'o')
 		r->candidates++;
@@ -225,15 +236,42 @@ fsck_array(const redisReply *reply, size_t n, const char *what,
 	return (-1);
 }
 
+/* Where id is in a window's ids (it is there). */
+static size_t
+fsck_window_find(const redisReply *ids, const char *id, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < ids->elements; i++) {
+		if (ids->element[i]->len == len &&
+		    memcmp(ids->element[i]->str, id, len) == 0)
+			return (i);
+	}
+	return (0);
+}
+
+/* Note the i-th id of a window, with its inline body if it has one. */
+static void
+fsck_ready_suspect(struct fsck_run *r, const redisReply *ids,
+    const redisReply *bodies, size_t i)
+{
+	const redisReply	*id = ids->element[i], *b = bodies->element[i];
+
+	if (b->len > 0)
+		fsck_suspect(r, id->str, id->len, 'i', b->str, b->len);
+	else
+		fsck_suspect(r, id->str, id->len, 'x', NULL, 0);
+}
+
 /* Step 1: one ready list, from the tail, a window at a time. */
 static int
 fsck_walk_ready(struct fsck_run *r, int prio, struct tq_error *err)
 {
 	const char	*keys[6], *args[2];
 	char		 off[24];
-	redisReply	*reply, *ids, *bad;
-	long long	 pos = 0, len;
-	size_t		 i, n;
+	redisReply	*reply, *ids, *bad, *bodies, *e;
+	long long	 pos = 0, len, n;
+	size_t		 i;
 	uint64_t	 h;
 
 	keys[0] = r->k->k[TQ_K_READY0 + prio];
@@ -250,31 +288,35 @@ fsck_walk_ready(struct fsck_run *r, int prio, struct tq_error *err)
 		    args, 2, err);
 		if (reply == NULL)
 			return (-1);
-		if (fsck_array(reply, 3, "fsck_ready", err) != 0 ||
-		    fsck_array(reply->element[1], 0, "fsck_ready", err) != 0 ||
-		    fsck_array(reply->element[2], 0, "fsck_ready", err) != 0) {
+		if (fsck_array(reply, 5, "fsck_ready", err) != 0 ||
+		    fsck_array(reply->element[2], 0, "fsck_ready", err) != 0 ||
+		    fsck_array(reply->element[3], 0, "fsck_ready", err) != 0 ||
+		    fsck_array(reply->element[4], reply->element[2]->elements,
+		    "fsck_ready", err) != 0) {
 			freeReplyObject(reply);
 			return (-1);
 		}
 		len = reply->element[0]->integer;
-		ids = reply->element[1];
-		bad = reply->element[2];
+		n = reply->element[1]->integer;
+		ids = reply->element[2];
+		bad = reply->element[3];
+		bodies = reply->element[4];
 		for (i = 0; i < ids->elements; i++) {
 			h = fsck_hash(ids->element[i]->str,
 			    ids->element[i]->len);
 			/* Seen before: twice in ready, or a window moved. */
 			if (fsck_table_has(&r->ready, h))
-				fsck_suspect(r, ids->element[i]->str,
-				    ids->element[i]->len, 'x');
+				fsck_ready_suspect(r, ids, bodies, i);
 			else
 				fsck_table_put(&r->ready, h, 0);
 		}
-		for (i = 0; i < bad->elements; i++)
-			fsck_suspect(r, bad->element[i]->str,
-			    bad->element[i]->len, 'x');
-		n = ids->elements;
-		r->res->entries += (long long)n;
-		pos += (long long)n;
+		for (i = 0; i < bad->elements; i++) {
+			e = bad->element[i];
+			fsck_ready_suspect(r, ids, bodies, fsck_window_find(ids,
+			    e->str, e->len));
+		}
+		r->res->entries += n;
+		pos += n;
 		freeReplyObject(reply);
 	} while (n > 0 && pos < len);
 	return (0);
@@ -335,7 +377,8 @@ fsck_scan(struct fsck_run *r, const char *what, int key, struct tq_error *err)
 			/* A body in no set, whose id the walk saw, is ready. */
 			if (body && fsck_table_has(&r->ready, h))
 				continue;
-			fsck_suspect(r, e->str, e->len, body ? 'o' : 'x');
+			fsck_suspect(r, e->str, e->len, body ? 'o' : 'x', NULL,
+			    0);
 		}
 		freeReplyObject(reply);
 	} while (strcmp(cursor, "0") != 0);
@@ -445,7 +488,7 @@ fsck_verify(struct fsck_run *r, struct tq_error *err)
 		keys[8 + i] = r->k->k[TQ_K_READY9 - i];
 	snprintf(maxs, sizeof maxs, "%lld", r->o->list_max);
 	snprintf(cap, sizeof cap, "%d", TQ_WAKE_MAX);
-	args = tq_xreallocarray(NULL, 4 + 2 * max, sizeof *args);
+	args = tq_xreallocarray(NULL, 4 + 3 * max, sizeof *args);
 	args[0] = r->o->repair ? "1" : "0";
 	args[1] = maxs;
 	args[2] = maxs;		/* the budget: one list's worth a call */
@@ -458,7 +501,12 @@ fsck_verify(struct fsck_run *r, struct tq_error *err)
 			if (r->sus[j].cleared)
 				continue;
 			args[nargs++] = r->sus[j].id;
-			args[nargs++] = r->sus[j].how == 'o' ? "o" : "x";
+			if (r->sus[j].how == 'i') {
+				args[nargs++] = "i";
+				args[nargs++] = r->sus[j].inl;
+			} else
+				args[nargs++] = r->sus[j].how == 'o' ? "o" :
+				    "x";
 		}
 		if (nargs == 4)
 			break;
@@ -560,8 +608,10 @@ tq_fsck(struct tq_client *c, const char *queue,
 	r.res = out;
 	snprintf(r.batch, sizeof r.batch, "%d", o.batch);
 	rc = fsck_queue(&r, err);
-	for (i = 0; i < r.nsus; i++)
+	for (i = 0; i < r.nsus; i++) {
 		free(r.sus[i].id);
+		free(r.sus[i].inl);
+	}
 	free(r.sus);
 	free(r.ready.s);
 	free(r.index.s);

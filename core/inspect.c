@@ -8,6 +8,12 @@
  * queue we ask every known queue at once, one read-only script each in a
  * single pipeline: the cost grows with the number of queues, never with
  * the number of tasks.
+ *
+ * One kind of task is not found that way: a new ready task whose body
+ * waits inline in its ready list (docs/PROTOCOL.md), which has no entry
+ * by id.  For it, and only when nothing else answered, the ready lists
+ * are read a window per call, so this costs a read of every waiting task
+ * of the queue, in calls that each hold Redis for about a millisecond.
  */
 
 #include <stdio.h>
@@ -77,7 +83,7 @@ tq_inspect_info(const redisReply *reply, const char *queue, const char *id)
 		return (NULL);
 	info = tq_xcalloc(1, sizeof *info);
 	if (e[1]->len > 0)
-		(void)tq_task_info_fill(info, e[1]->str,
+		(void)tq_task_info_fill(info, queue, e[1]->str,
 		    e[2]->len > 0 ? e[2]->str : NULL);
 	if (info->body == NULL && e[1]->len > 0)
 		info->body = tq_xstrdup(e[1]->str);
@@ -167,12 +173,63 @@ tq_inspect_retry(struct tq_client *c, const char *const *queues, size_t n,
 	return (tq_inspect_queues(c, queues, n, id, out, err));
 }
 
+#define TQ_FIND_WINDOW	10000	/* ready entries read per findready call */
+
+/*
+ * Look for id inline in the ready lists of queue: 1 with *out set, 0 when
+ * it is not there, -1 on error.
+ */
+static int
+tq_inspect_ready(struct tq_client *c, const char *queue, const char *id,
+    struct tq_task_info **out, struct tq_error *err)
+{
+	struct tq_keys	*k = tq_client_keys(c, queue);
+	const char	*keys[TQ_PRIORITY_MAX + 1], *args[4];
+	char		 list[16], off[24], win[16];
+	redisReply	*reply;
+	long long	 l = 1, o = 0;
+	int		 i, rc = 0;
+
+	for (i = 0; i <= TQ_PRIORITY_MAX; i++)
+		keys[i] = k->k[TQ_K_READY9 - i];
+	snprintf(win, sizeof win, "%d", TQ_FIND_WINDOW);
+	args[0] = id;
+	args[3] = win;
+	while (rc == 0 && l != 0) {
+		snprintf(list, sizeof list, "%lld", l);
+		snprintf(off, sizeof off, "%lld", o);
+		args[1] = list;
+		args[2] = off;
+		if ((reply = tq_client_eval(c, TQ_SCRIPT_FINDREADY, keys,
+		    TQ_PRIORITY_MAX + 1, args, 4, err)) == NULL)
+			return (-1);
+		if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
+		    reply->element[0]->type != REDIS_REPLY_INTEGER) {
+			tq_error_set(err, TQ_EPROTO, "findready: bad reply");
+			rc = -1;
+		} else if (reply->element[0]->integer == 1) {
+			*out = tq_xcalloc(1, sizeof **out);
+			(void)tq_task_info_fill(*out, queue,
+			    reply->element[1]->str, NULL);
+			if ((*out)->id == NULL)
+				(*out)->id = tq_xstrdup(id);
+			(*out)->state = TQ_STATE_READY;
+			rc = 1;
+		} else {
+			l = reply->element[1]->integer;
+			o = reply->element[2]->integer;
+		}
+		freeReplyObject(reply);
+	}
+	return (rc);
+}
+
 int
 tq_inspect(struct tq_client *c, const char *queue, const char *id,
     struct tq_task_info **out, struct tq_error *err)
 {
 	char	**names = NULL;
-	size_t	  n = 0;
+	size_t	  n = 0, i;
 	int	  rc;
 
 	*out = NULL;
@@ -181,14 +238,21 @@ tq_inspect(struct tq_client *c, const char *queue, const char *id,
 	if (queue != NULL) {
 		if (tq_check_name("queue name", queue, err) != 0)
 			return (-1);
-		rc = tq_inspect_retry(c, &queue, 1, id, out, err);
-	} else {
-		if (tq_queues(c, &names, &n, err) != 0)
-			return (-1);
-		rc = n == 0 ? 0 : tq_inspect_retry(c,
-		    (const char *const *)names, n, id, out, err);
-		tq_strv_free(names, n);
+		names = tq_xcalloc(1, sizeof *names);
+		names[n++] = tq_xstrdup(queue);
+	} else if (tq_queues(c, &names, &n, err) != 0)
+		return (-1);
+	rc = n == 0 ? 0 : tq_inspect_retry(c, (const char *const *)names, n,
+	    id, out, err);
+	for (i = 0; rc == 0 && *out == NULL && i < n; i++) {
+		if ((rc = tq_inspect_ready(c, names[i], id, out, err)) > 0)
+			rc = 0;
 	}
+	/* Dequeued while we read the lists: it has an entry by id now. */
+	if (rc == 0 && *out == NULL && n > 0)
+		rc = tq_inspect_retry(c, (const char *const *)names, n, id,
+		    out, err);
+	tq_strv_free(names, n);
 	if (rc == 0 && *out == NULL) {
 		tq_error_set(err, TQ_ENOTFOUND, "task %s not found", id);
 		rc = -1;

@@ -33,6 +33,7 @@ struct tq_pending {
 	char		 at[24];
 	char		 unique[24];
 	char		 prio[4];
+	const char	*given;		/* "1": the producer chose the id */
 	int		 priority;
 	int64_t		 due;		/* from Redis: when scheduled, or 0 */
 	struct tq_error	 error;
@@ -148,8 +149,11 @@ tq_pending_init(struct tq_client *c, struct tq_pending *p, const char *type,
 	if (opts->id == NULL) {
 		tq_uuid(uuid);
 		p->id = tq_xstrdup(uuid);
-	} else
+		p->given = "0";
+	} else {
 		p->id = tq_xstrdup(opts->id);
+		p->given = "1";
+	}
 	p->queue = tq_xstrdup(queue);
 	p->priority = opts->priority;
 	snprintf(p->prio, sizeof p->prio, "%d", opts->priority);
@@ -195,6 +199,7 @@ tq_pending_argv(struct tq_client *c, struct tq_pending *p, const char **keys,
 	args[3] = p->at;
 	args[4] = p->unique;
 	args[5] = cap;
+	args[6] = p->given;
 	return (p->ukey != NULL ? 7 : 6);
 }
 
@@ -226,7 +231,7 @@ tq_pending_run(struct tq_pending *tasks, size_t i, size_t end)
 	return (run);
 }
 
-/* enqueue_many's keys and arguments for run; args has 1 + 5n slots. */
+/* enqueue_many's keys and arguments for run; args has 1 + 6n slots. */
 static void
 tq_run_argv(struct tq_client *c, struct tq_pending *tasks,
     const struct tq_run *run, const char **keys, const char **args,
@@ -247,11 +252,12 @@ tq_run_argv(struct tq_client *c, struct tq_pending *tasks,
 	args[0] = cap;
 	for (i = 0; i < run->n; i++) {
 		p = &tasks[run->first + i];
-		args[1 + 5 * i] = p->id;
-		args[2 + 5 * i] = p->body;
-		args[3 + 5 * i] = p->prio;
-		args[4 + 5 * i] = p->delay;
-		args[5 + 5 * i] = p->at;
+		args[1 + 6 * i] = p->id;
+		args[2 + 6 * i] = p->body;
+		args[3 + 6 * i] = p->prio;
+		args[4 + 6 * i] = p->delay;
+		args[5 + 6 * i] = p->at;
+		args[6 + 6 * i] = p->given;
 	}
 }
 
@@ -267,17 +273,17 @@ tq_run_append(struct tq_client *c, struct tq_pending *tasks,
 	int		 nkeys;
 
 	if (!run->many) {
-		args = tq_xcalloc(6, sizeof *args);
+		args = tq_xcalloc(7, sizeof *args);
 		nkeys = tq_pending_argv(c, &tasks[run->first], keys, args,
 		    cap, sizeof cap);
 		tq_redis_append_eval(tq_client_redis(c), TQ_SCRIPT_ENQUEUE,
-		    nkeys, keys, 6, args, NULL);
+		    nkeys, keys, 7, args, NULL);
 	} else {
-		args = tq_xcalloc(1 + 5 * run->n, sizeof *args);
+		args = tq_xcalloc(1 + 6 * run->n, sizeof *args);
 		tq_run_argv(c, tasks, run, keys, args, cap, sizeof cap);
 		tq_redis_append_eval(tq_client_redis(c),
 		    TQ_SCRIPT_ENQUEUE_MANY, TQ_MANY_NKEYS, keys,
-		    (int)(1 + 5 * run->n), args, NULL);
+		    (int)(1 + 6 * run->n), args, NULL);
 	}
 	free(args);
 }
@@ -334,16 +340,16 @@ tq_run_retry(struct tq_client *c, struct tq_pending *tasks,
 
 	tq_error_clear(&err);
 	if (!run->many) {
-		args = tq_xcalloc(6, sizeof *args);
+		args = tq_xcalloc(7, sizeof *args);
 		nkeys = tq_pending_argv(c, &tasks[run->first], keys, args,
 		    cap, sizeof cap);
 		reply = tq_client_eval(c, TQ_SCRIPT_ENQUEUE, keys, nkeys,
-		    args, 6, &err);
+		    args, 7, &err);
 	} else {
-		args = tq_xcalloc(1 + 5 * run->n, sizeof *args);
+		args = tq_xcalloc(1 + 6 * run->n, sizeof *args);
 		tq_run_argv(c, tasks, run, keys, args, cap, sizeof cap);
 		reply = tq_client_eval(c, TQ_SCRIPT_ENQUEUE_MANY, keys,
-		    TQ_MANY_NKEYS, args, (int)(1 + 5 * run->n), &err);
+		    TQ_MANY_NKEYS, args, (int)(1 + 6 * run->n), &err);
 	}
 	free(args);
 	if (reply == NULL) {
@@ -666,17 +672,19 @@ tq_dequeued(struct tq_client *c, const char *queue, redisReply **e,
 }
 
 /*
- * Lease up to max tasks of queue into out: the count, or -1.  *limited is
- * set when the queue's rate limit held tasks back.
+ * One dequeue call: lease up to max tasks of queue into out and return
+ * how many are good, or -1; *leased gets how many Redis leased (the
+ * malformed ones went to dead meanwhile).  *limited is set when the
+ * queue's rate limit held tasks back.
  */
 static int
-tq_dequeue_queue(struct tq_client *c, const char *queue, int64_t lease_ms,
-    const char *token, struct tq_task **out, int max, int *limited,
-    struct tq_error *err)
+tq_dequeue_call(struct tq_client *c, const char *queue, int64_t lease_ms,
+    const char *token, struct tq_task **out, int max, int *leased,
+    int *limited, struct tq_error *err)
 {
 	struct tq_keys		*k = tq_client_keys(c, queue);
 	struct tq_queue_policy	 policy;
-	const char		*keys[16], *args[5];
+	const char		*keys[18], *args[5];
 	char			 lease[24], n[16], rate[24];
 	redisReply		*reply, **e;
 	size_t			 i;
@@ -691,6 +699,8 @@ tq_dequeue_queue(struct tq_client *c, const char *queue, int64_t lease_ms,
 	for (i = 0; i <= TQ_PRIORITY_MAX; i++)
 		keys[5 + i] = k->k[TQ_K_READY9 - i];
 	keys[15] = k->k[TQ_K_RATE];
+	keys[16] = k->k[TQ_K_DEAD];
+	keys[17] = k->k[TQ_K_STATS];
 	snprintf(n, sizeof n, "%d", max);
 	snprintf(lease, sizeof lease, "%lld", (long long)lease_ms);
 	snprintf(rate, sizeof rate, "%lld", (long long)policy.rate_limit);
@@ -698,7 +708,7 @@ tq_dequeue_queue(struct tq_client *c, const char *queue, int64_t lease_ms,
 	args[1] = lease;
 	args[2] = token;
 	args[3] = rate;
-	reply = tq_client_eval(c, TQ_SCRIPT_DEQUEUE, keys, 16, args, 4, err);
+	reply = tq_client_eval(c, TQ_SCRIPT_DEQUEUE, keys, 18, args, 4, err);
 	if (reply == NULL)
 		return (-1);
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 ||
@@ -709,12 +719,36 @@ tq_dequeue_queue(struct tq_client *c, const char *queue, int64_t lease_ms,
 	}
 	e = reply->element;
 	*limited = e[2]->integer != 0;
+	*leased = (int)(reply->elements - 3) / 3;
 	for (i = 3; i < reply->elements; i += 3) {
 		if ((out[got] = tq_dequeued(c, queue, e + i, token,
 		    e[1]->integer, err)) != NULL)
 			got++;
 	}
 	freeReplyObject(reply);
+	return (got);
+}
+
+/*
+ * Lease up to max tasks of queue into out: the count, or -1.  When some
+ * of what came was malformed (and is dead now), ask again for the rest,
+ * so that debris another program left cannot make a worker wait while
+ * good tasks are ready.
+ */
+static int
+tq_dequeue_queue(struct tq_client *c, const char *queue, int64_t lease_ms,
+    const char *token, struct tq_task **out, int max, int *limited,
+    struct tq_error *err)
+{
+	int	got = 0, n, leased;
+
+	do {
+		n = tq_dequeue_call(c, queue, lease_ms, token, out + got,
+		    max - got, &leased, limited, err);
+		if (n < 0)
+			return (got > 0 ? got : -1);
+		got += n;
+	} while (n < leased && got < max);
 	return (got);
 }
 

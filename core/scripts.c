@@ -40,6 +40,7 @@ static const struct {
 	[TQ_SCRIPT_FSCK_READY] = { "fsck_ready", tq_lua_fsck_ready },
 	[TQ_SCRIPT_FSCK_SCAN] = { "fsck_scan", tq_lua_fsck_scan },
 	[TQ_SCRIPT_FSCK_FIX] = { "fsck_fix", tq_lua_fsck_fix },
+	[TQ_SCRIPT_FINDREADY] = { "findready", tq_lua_findready },
 };
 
 const char *

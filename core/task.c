@@ -7,8 +7,15 @@
  * A task's body is one JSON object, written once at enqueue and never
  * rewritten:
  *
- *	{"id":"…","queue":"…","type":"…","priority":0,"max_retries":3,
- *	 "timeout":30,"created_at":MS[,"scheduled_at":MS],"payload":…}
+ *	{"id":"…"[,"type":"…"][,"priority":P][,"max_retries":N]
+ *	 [,"timeout":S],"created_at":MS[,"scheduled_at":MS],"payload":…}
+ *
+ * Nothing is written that the reader knows already: the queue is in the
+ * key, the type is the queue's name unless it says otherwise, and
+ * priority 0, max_retries 3 and a timeout of 30 s are the defaults.  A
+ * waiting task's body is most of what it costs Redis (docs/PROTOCOL.md,
+ * docs/PERFORMANCE.md), so the envelope is kept small; the order is fixed
+ * because the Lua scripts read the id and priority from the front.
  *
  * It is built by concatenation so that the payload is embedded byte for
  * byte as the producer gave it: a 64-bit integer or a float in a payload
@@ -152,13 +159,16 @@ tq_task_body(const char *id, const char *queue, const char *type,
 
 	task_buf_add(&b, "{\"id\":", 6);
 	task_buf_quote(&b, id);
-	task_buf_add(&b, ",\"queue\":", 9);
-	task_buf_quote(&b, queue);
-	task_buf_add(&b, ",\"type\":", 8);
-	task_buf_quote(&b, type);
-	task_buf_int(&b, "priority", opts->priority);
-	task_buf_int(&b, "max_retries", opts->max_retries);
-	task_buf_int(&b, "timeout", opts->timeout_s);
+	if (strcmp(type, queue) != 0) {
+		task_buf_add(&b, ",\"type\":", 8);
+		task_buf_quote(&b, type);
+	}
+	if (opts->priority != 0)
+		task_buf_int(&b, "priority", opts->priority);
+	if (opts->max_retries != TQ_MAX_RETRIES_DEFAULT)
+		task_buf_int(&b, "max_retries", opts->max_retries);
+	if (opts->timeout_s != TQ_TIMEOUT_DEFAULT_S)
+		task_buf_int(&b, "timeout", opts->timeout_s);
 	task_buf_int(&b, "created_at", (long long)now_ms);
 	if (opts->at_ms > 0)
 		task_buf_int(&b, "scheduled_at", (long long)opts->at_ms);
@@ -236,7 +246,7 @@ task_skip_ws(const char *s, size_t len, size_t p)
 static int
 task_payload_span(const char *s, size_t len, size_t *start, size_t *end)
 {
-	size_t	p, k, v;
+	size_t	p, k, v, end_v;
 	int	is_payload;
 
 	p = task_skip_ws(s, len, 0);
@@ -262,18 +272,23 @@ task_payload_span(const char *s, size_t len, size_t *start, size_t *end)
 		v = p = task_skip_ws(s, len, p + 1);
 		if (tq_check_json_value(s, len, &p, NULL) != 0)
 			return (-1);
+		end_v = p;
+		p = task_skip_ws(s, len, p);
+		/*
+		 * The value must end where cJSON's does, which the next
+		 * character shows: cJSON reads "007" as 7 where the strict
+		 * scan stops after "0", and the cut would be "0".
+		 */
+		if (p >= len || (s[p] != ',' && s[p] != '}'))
+			return (-1);
 		if (is_payload) {
 			*start = v;
-			*end = p;
+			*end = end_v;
 			return (1);
 		}
-		p = task_skip_ws(s, len, p);
-		if (p < len && s[p] == ',')
-			p = task_skip_ws(s, len, p + 1);
-		else if (p < len && s[p] == '}')
+		if (s[p] == '}')
 			return (0);
-		else
-			return (-1);
+		p = task_skip_ws(s, len, p + 1);
 	}
 }
 
@@ -341,11 +356,13 @@ tq_task_from_reply(const char *queue, const char *id, const char *body,
 		    "object", id);
 		goto fail;
 	}
-	if (task_get_str(json, "type", &type) != 0 || type == NULL) {
+	if (task_get_str(json, "type", &type) != 0) {
 		tq_error_set(err, TQ_EPROTO, "task %s: body field 'type' is "
-		    "missing or not a string", id);
+		    "not a string", id);
 		goto fail;
 	}
+	if (type == NULL)
+		type = queue;
 	if (task_get_str(json, "id", &s) != 0) {
 		tq_error_set(err, TQ_EPROTO, "task %s: body field 'id' is not "
 		    "a string", id);
@@ -554,17 +571,18 @@ task_info_str(const cJSON *obj, const char *name)
 }
 
 /*
- * Fill info (zeroed by the caller) from a body and meta (may be NULL) for
- * display.  Unlike tq_task_from_reply this is lenient: a malformed field
- * is left unknown, so that a damaged task can still be inspected.  Sets
+ * Fill info (zeroed by the caller) from a body and meta (may be NULL) of
+ * a task in queue (may be NULL: unknown) for display.  Unlike
+ * tq_task_from_reply this is lenient: a malformed field is left unknown,
+ * so that a damaged task can still be inspected.  Sets
  * id, queue, type, payload, body, error, priority, max_retries,
  * retry_count, timeout_s, created_at, scheduled_at and failed_at; the
  * caller sets the state, worker, result and other times.  -1 when body is
  * not a JSON object (info->body is still set).
  */
 int
-tq_task_info_fill(struct tq_task_info *info, const char *body,
-    const char *meta)
+tq_task_info_fill(struct tq_task_info *info, const char *queue,
+    const char *body, const char *meta)
 {
 	cJSON	*json, *mjson;
 
@@ -579,6 +597,13 @@ tq_task_info_fill(struct tq_task_info *info, const char *body,
 	info->id = task_info_str(json, "id");
 	info->queue = task_info_str(json, "queue");
 	info->type = task_info_str(json, "type");
+	/* tq writes neither when they are the queue the task is in. */
+	if (cJSON_GetObjectItemCaseSensitive(json, "queue") == NULL &&
+	    queue != NULL)
+		info->queue = tq_xstrdup(queue);
+	if (cJSON_GetObjectItemCaseSensitive(json, "type") == NULL &&
+	    info->queue != NULL)
+		info->type = tq_xstrdup(info->queue);
 	info->payload = task_payload_text(body, strlen(body),
 	    cJSON_GetObjectItemCaseSensitive(json, "payload"));
 	info->priority = task_info_int(json, "priority", 0);

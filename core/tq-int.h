@@ -210,9 +210,10 @@ void		 tq_task_set_lease(struct tq_task *t, const char *token,
 		     int64_t deadline_ms);
 /* Failed attempts so far (tq_task_attempt() - 1). */
 int		 tq_task_retry_count(const struct tq_task *t);
-/* Fill a zeroed info from body and meta; -1 if body is not an object. */
+/* Fill a zeroed info from body and meta of a task of queue (NULL:
+ * unknown); -1 if body is not an object. */
 int		 tq_task_info_fill(struct tq_task_info *info,
-		     const char *body, const char *meta);
+		     const char *queue, const char *body, const char *meta);
 void		 tq_uuid(char out[37]);
 
 /* config.c */
@@ -277,6 +278,7 @@ enum tq_script {
 	TQ_SCRIPT_FSCK_READY,
 	TQ_SCRIPT_FSCK_SCAN,
 	TQ_SCRIPT_FSCK_FIX,
+	TQ_SCRIPT_FINDREADY,
 	TQ_NSCRIPTS
 };
 const char	*tq_script_name(int script);

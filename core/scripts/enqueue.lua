@@ -1,11 +1,15 @@
 -- enqueue: store a new task and make it ready or scheduled.
 -- KEYS: 1 t, 2 sched, 3 ready:P, 4 wake, 5 stats, 6 hist, [7 u:KEY]
 -- ARGV: 1 id, 2 body, 3 delay_ms, 4 at_ms (0: unset), 5 unique_ms,
---       6 wake cap
+--       6 wake cap, 7 given (1: the producer chose the id)
 -- Returns the due time (ms) for a scheduled task, 0 for a ready one.
 -- Errors: "TQEXIST ..." when the id exists or the unique key is held.
+-- A ready task with an id of libtq's (a random UUID, unique) is pushed
+-- inline, body and all, and costs no entry in t; a producer's own id
+-- must be refused when it exists, so such a task is stored in t.
 local id = ARGV[1]
-if redis.call('HEXISTS', KEYS[1], id) == 1 then
+local given = ARGV[7] == '1'
+if given and redis.call('HEXISTS', KEYS[1], id) == 1 then
 	return redis.error_reply('TQEXIST task ' .. id .. ' already exists')
 end
 local unique_ms = tonumber(ARGV[5])
@@ -20,13 +24,18 @@ local due = tonumber(ARGV[4])
 if due == 0 then
 	due = now + tonumber(ARGV[3])
 end
-redis.call('HSET', KEYS[1], id, ARGV[2])
 redis.call('HINCRBY', KEYS[5], 'enqueued', 1)
 tq_hist(KEYS[6], now, 1, 0, 0)
 if due > now then
+	redis.call('HSET', KEYS[1], id, ARGV[2])
 	redis.call('ZADD', KEYS[2], due, id)
 	return due
 end
-redis.call('LPUSH', KEYS[3], id)
+if given then
+	redis.call('HSET', KEYS[1], id, ARGV[2])
+	redis.call('LPUSH', KEYS[3], id)
+else
+	redis.call('LPUSH', KEYS[3], ARGV[2])
+end
 tq_wake(KEYS[4], 1, tonumber(ARGV[6]))
 return 0

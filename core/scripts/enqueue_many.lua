@@ -1,26 +1,31 @@
 -- enqueue_many: store many new tasks of one queue (none with a unique
 -- key) and make each ready or scheduled; tq_batch_exec's fast path.
 -- KEYS: 1 t, 2 sched, 3 wake, 4 stats, 5 hist, 6..15 ready:0 .. ready:9
--- ARGV: 1 wake cap, then 5 per task: id, body, priority, delay_ms, at_ms
+-- ARGV: 1 wake cap, then 6 per task: id, body, priority, delay_ms, at_ms,
+--       given (1: the producer chose the id)
 -- Returns one integer per task: its due time (ms) when scheduled, 0 when
--- ready, -1 when a task with its id exists already (nothing written).
--- The per-task work is one HSETNX; the lists, the schedule and the
--- counters take one command per call, whatever the number of tasks.
+-- ready, -1 when a task with its given id exists already (nothing
+-- written).  A ready task with an id of libtq's goes into its list
+-- inline, body and all (see enqueue); the rest are stored in t with one
+-- HSETNX each.  The lists, the schedule and the counters take one
+-- command per call, whatever the number of tasks.
 local now = tq_now()
 local out = {}
 local ready = {}
 local sched = {}
 local nready = 0
 local stored = 0
-for i = 2, #ARGV, 5 do
-	local id = ARGV[i]
+for i = 2, #ARGV, 6 do
+	local id, body = ARGV[i], ARGV[i + 1]
+	local given = ARGV[i + 5] == '1'
+	local due = tonumber(ARGV[i + 4])
+	if due == 0 then
+		due = now + tonumber(ARGV[i + 3])
+	end
 	local r = -1
-	if redis.call('HSETNX', KEYS[1], id, ARGV[i + 1]) == 1 then
+	local inline = not given and due <= now
+	if inline or redis.call('HSETNX', KEYS[1], id, body) == 1 then
 		stored = stored + 1
-		local due = tonumber(ARGV[i + 4])
-		if due == 0 then
-			due = now + tonumber(ARGV[i + 3])
-		end
 		if due > now then
 			sched[#sched + 1] = due
 			sched[#sched + 1] = id
@@ -32,7 +37,7 @@ for i = 2, #ARGV, 5 do
 				l = {}
 				ready[p] = l
 			end
-			l[#l + 1] = id
+			l[#l + 1] = inline and body or id
 			nready = nready + 1
 			r = 0
 		end

@@ -1,9 +1,11 @@
 -- fsck_fix: look at ids again, at one instant, and with repair fix them.
 -- KEYS: 1 t, 2 m, 3 sched, 4 active, 5 lease, 6 retry, 7 dead, 8 wake,
 --       9..18 ready:9 .. ready:0
--- ARGV: 1 repair (0/1), 2 list_max, 3 budget, 4 wake cap, then pairs of
---       id and how: "o" asks only whether a body has a state (tq fsck's
---       orphan candidates), "x" makes every check.
+-- ARGV: 1 repair (0/1), 2 list_max, 3 budget, 4 wake cap, then for each
+--       id how to look at it: "o" asks only whether a body has a state
+--       (tq fsck's orphan candidates), "x" makes every check, and "i",
+--       followed by an inline body that carries the id, makes every
+--       check counting that body's copies in the ready lists as states.
 -- Returns {done, id, found, fixed, where, action, ...}: done ids were
 -- looked at (call again with the rest), and each of them with a problem
 -- follows.  found and fixed are sums of the kinds below; where lists
@@ -154,6 +156,65 @@ local function fix(id, s, body)
 	return table.concat(acts, '; ')
 end
 
+-- The copies of the inline body e in the ready lists (as find_ready);
+-- true when a list was too long to be sure.
+local function find_inline(e, s)
+	local unsure = false
+	for k = 9, 18 do
+		local len = redis.call('LLEN', KEYS[k])
+		if len > 0 then
+			local c = #redis.call('LPOS', KEYS[k], e, 'COUNT', 0,
+			    'MAXLEN', max)
+			spent = spent + math.min(len, max)
+			if c > 0 then
+				s.inl[k] = c
+				s.ninl = s.ninl + c
+			end
+			if len > max then
+				unsure = true
+			end
+		end
+	end
+	return unsure
+end
+
+-- An inline body is the task only while t has no body for its id; with
+-- one there, the copy in t (which has a history) wins and the inline
+-- copies go.  Without, one inline copy stays and every other trace of
+-- the id, which points at no body, goes.
+local function fix_inline(id, s, body, e)
+	local gone, kept = {}, false
+	for k = 9, 18 do
+		local c = s.inl[k] or 0
+		local drop_n = c
+		if c > 0 and not body and not kept then
+			drop_n = c - 1
+			kept = true
+		end
+		if drop_n > 0 then
+			redis.call('LREM', KEYS[k], drop_n == c and 0 or drop_n, e)
+			gone[#gone + 1] = rname(k) .. ' (inline' ..
+			    (drop_n > 1 and (' *' .. drop_n) or '') .. ')'
+		end
+	end
+	local acts = {}
+	if #gone > 0 then
+		acts[1] = 'removed from ' .. table.concat(gone, ',')
+	end
+	s.states = s.states - s.ninl
+	s.ninl = 0
+	local rest = ''
+	if body then
+		rest = fix(id, s, body)
+	elseif s.states > 0 or s.lease then
+		rest = drop(id, s)
+	end
+	if rest ~= '' then
+		acts[#acts + 1] = rest
+	end
+	return table.concat(acts, '; ')
+end
+
 -- What holds the id, for the report.
 local function where(s, body)
 	local w = {}
@@ -170,6 +231,11 @@ local function where(s, body)
 		if c > 0 then
 			w[#w + 1] = rname(k) .. (c > 1 and ('*' .. c) or '')
 		end
+		c = s.inl[k] or 0
+		if c > 0 then
+			w[#w + 1] = rname(k) .. ' inline' ..
+			    (c > 1 and ('*' .. c) or '')
+		end
 	end
 	if s.lease then
 		w[#w + 1] = 'lease'
@@ -184,11 +250,17 @@ local out = {0}
 local done = 0
 local i = 5
 while i < #ARGV and (done == 0 or spent < budget) do
-	local id, how = ARGV[i], ARGV[i + 1]
-	i = i + 2
+	local id, how, e = ARGV[i], ARGV[i + 1], nil
+	if how == 'i' then
+		e = ARGV[i + 2]
+		i = i + 3
+	else
+		i = i + 2
+	end
 	done = done + 1
 	local body = redis.call('HGET', KEYS[1], id)
-	local s = {z = {}, cnt = {}, nready = 0, states = 0}
+	local s = {z = {}, cnt = {}, nready = 0, states = 0, inl = {},
+	    ninl = 0}
 	for _, z in ipairs(zsets) do
 		if redis.call('ZSCORE', KEYS[z[2]], id) then
 			s.z[z[1]] = true
@@ -203,6 +275,12 @@ while i < #ARGV and (done == 0 or spent < budget) do
 		local unsure
 		s.cnt, s.nready, unsure = find_ready(id, how == 'o')
 		s.states = s.states + s.nready
+		if e and find_inline(e, s) then
+			unsure = true
+		end
+		s.states = s.states + s.ninl
+		-- Without a body in t, an inline copy is the task's body.
+		local have = body or s.ninl > 0
 		if unsure and (how ~= 'o' or s.nready == 0) then
 			found = UNCHECKED
 		else
@@ -212,7 +290,7 @@ while i < #ARGV and (done == 0 or spent < budget) do
 			if s.lease and not s.z.active then
 				found = found + STRAY
 			end
-			if not body then
+			if not have then
 				if s.states > 0 then
 					found = found + NOBODY
 				elseif s.meta then
@@ -220,14 +298,17 @@ while i < #ARGV and (done == 0 or spent < budget) do
 				end
 			elseif s.states == 0 then
 				found = found + ORPHAN
-			elseif s.states > 1 then
+			elseif s.states > 1 or (body and s.ninl > 0) then
+				-- A body in t and an inline one: two copies.
 				found = found + DUP
 			end
 		end
 		if found ~= 0 then
 			local w = where(s, body)
 			if repair and found ~= UNCHECKED then
-				if body then
+				if s.ninl > 0 then
+					action = fix_inline(id, s, body, e)
+				elseif body then
 					action = fix(id, s, body)
 				else
 					action = drop(id, s)

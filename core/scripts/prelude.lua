@@ -22,25 +22,50 @@ local function tq_decode(s)
 	return nil
 end
 
--- A task's priority (0-9) from its body; 0 when absent or malformed, so
--- that a bad body still reaches a worker, which moves it to dead.
-local function tq_priority(body)
-	-- Bodies tq writes start with id, queue, type (names without
-	-- quotes) and priority: read it without decoding the payload.
-	local fast = string.match(body, '^{"id":"[^"]*","queue":"[^"]*",' ..
-	    '"type":"[^"]*","priority":(%d),')
-	if fast then
-		return tonumber(fast)
+-- The id and priority (0-9) of a body.  Bodies tq writes begin with the
+-- id, then the type when it is not the queue, then the priority when it
+-- is not 0, then max_retries, timeout or created_at (names hold no
+-- quotes): such a prefix is read without decoding the payload.  Other
+-- bodies are decoded; a priority that is absent or malformed reads as 0,
+-- so that a bad body still reaches a worker, which moves it to dead.
+-- The id is nil when the body has none that is a string.
+local function tq_head(body)
+	local id, pos = string.match(body, '^{"id":"([%w_.:-]+)"()')
+	if id then
+		pos = string.match(body, '^,"type":"[%w_.:-]+"()', pos) or pos
+		local p, after = string.match(body, '^,"priority":(%d)()', pos)
+		local k = string.match(body, '^,"(%l[%l_]*)":%d', after or pos)
+		if k == 'max_retries' or k == 'timeout' or k == 'created_at' then
+			return id, tonumber(p) or 0
+		end
 	end
 	local b = tq_decode(body)
-	local p = b and tonumber(b.priority) or 0
-	if not p or p ~= p then
-		return 0
+	if not b then
+		return nil, 0
+	end
+	local p = tonumber(b.priority) or 0
+	if p ~= p then
+		p = 0
 	end
 	p = math.floor(p)
-	if p < 0 then return 0 end
-	if p > 9 then return 9 end
+	if p < 0 then p = 0 end
+	if p > 9 then p = 9 end
+	if type(b.id) ~= 'string' then
+		return nil, p
+	end
+	return b.id, p
+end
+
+local function tq_priority(body)
+	local _, p = tq_head(body)
 	return p
+end
+
+-- A ready list holds ids, and the bodies themselves of new tasks that
+-- were never anywhere else ("inline": they cost no entry in t).  A body
+-- is a JSON object, and no id starts with '{'.
+local function tq_inline(e)
+	return string.byte(e, 1) == 123
 end
 
 -- Add to this second's entry of the throughput history (newest first,

@@ -10,10 +10,17 @@ for i = 8, 17 do
 	local n = redis.call('LLEN', KEYS[i])
 	if n > 0 then
 		ready = ready + n
-		-- The tail is the next out, so it has waited longest.
-		local id = redis.call('LINDEX', KEYS[i], -1)
-		local b = tq_decode(redis.call('HGET', KEYS[7], id))
-		local t = b and tonumber(b.scheduled_at or b.created_at)
+		-- The tail is the next out, so it has waited longest.  An
+		-- inline body was never delayed: its created_at is the time.
+		local e = redis.call('LINDEX', KEYS[i], -1)
+		local t
+		if tq_inline(e) then
+			-- tq's bodies have it before the payload.
+			t = tonumber(string.match(e, '"created_at":(%d+)'))
+		else
+			local b = tq_decode(redis.call('HGET', KEYS[7], e))
+			t = b and tonumber(b.scheduled_at or b.created_at)
+		end
 		if t and (oldest == 0 or t < oldest) then
 			oldest = t
 		end

@@ -122,8 +122,8 @@ tap_is "enqueue exits 0" 0 "$status"
 tap_like "enqueue prints a UUID" "$UUID_RE" "$out"
 id1=$out
 tap_is "the queue defaults to the type" 1 "$(stat email ready)"
-tap_is "the id is stored in the queue's hash" 1 \
-    "$(rcli hexists 'tq:{email}:t' "$id1")"
+tap_is "a new task waits inline in its ready list" "{\"id\":\"$id1\"" \
+    "$(rcli lindex 'tq:{email}:ready:0' 0 | cut -c1-44)"
 
 run "$TQ" enqueue --id job-1 -q mail email
 tap_is "--id is used" "job-1" "$out"

@@ -211,6 +211,40 @@ tap_is "and fixes both" "1 1" \
 tap_status "then clean" 0 "$TQ" fsck --batch 7 $Q
 rcli del "$K:t" "$K:m" "$K:ready:0" "$K:ready:1" "$K:ready:2" >/dev/null
 
+# ---------------------------------------------------- inline bodies
+# A new task with an id of libtq's waits in its ready list body and all
+# (docs/PROTOCOL.md): that is healthy.  Copies are not: an inline body
+# whose id also has a body in t (and is dead), and one twice in ready.
+Q=iq
+K="tq:{$Q}"
+"$TQ" enqueue -q $Q job '{"n":1}' >/dev/null
+"$TQ" enqueue -q $Q -p 4 job '{"n":2}' >/dev/null
+run "$TQ" fsck --json $Q
+tap_is "inline bodies are healthy: 0" 0 "$status"
+tap_is "and are counted as entries" 2 "$(fsckq $Q "['entries']")"
+ib() {
+	printf '{"id":"%s","created_at":1,"payload":{}}' "$1"
+}
+rcli lpush "$K:ready:0" "$(ib i1)" >/dev/null
+rcli hset "$K:t" i1 "$(body i1 $Q 0)" >/dev/null
+rcli zadd "$K:dead" 1 i1 >/dev/null
+rcli lpush "$K:ready:0" "$(ib i2)" "$(ib i2)" >/dev/null
+run "$TQ" fsck $Q
+tap_is "inline copies: 1" 1 "$status"
+tap_like "an inline copy of a dead task is a duplicate" \
+    "^$Q i1: duplicate \\(body,dead,ready:0 inline\\)\$" "$out"
+tap_like "an inline body twice is a duplicate" \
+    "^$Q i2: duplicate \\(ready:0 inline\\*2\\)\$" "$out"
+run "$TQ" fsck --repair $Q
+tap_is "--repair: 0" 0 "$status"
+tap_like "the copy in t wins" \
+    "^$Q i1: .*removed from ready:0 \\(inline\\)" "$out"
+tap_is "i1 is dead only" "1 0" \
+    "$(rcli zscore "$K:dead" i1) $(occurrences "$K:ready:0" "$(ib i1)")"
+tap_is "i2 is ready once" 1 "$(occurrences "$K:ready:0" "$(ib i2)")"
+tap_status "then clean" 0 "$TQ" fsck $Q
+rcli del "$K:t" "$K:dead" "$K:ready:0" "$K:ready:4" >/dev/null
+
 # ---------------------------------------------- healthy under load
 # tqd promotes delayed tasks and retries every 20 ms; one worker acks
 # everything of "busy", at most 500 a second (its rate limit), so that

@@ -636,6 +636,57 @@ harness_ids_reply(struct harness_ids *s, const char *where, const char *cmd,
 	freeReplyObject(reply);
 }
 
+/* The "id" of an inline body (a new string), or NULL if it has none. */
+static char *
+harness_inline_id(const char *e, size_t len)
+{
+	cJSON		*j;
+	const cJSON	*v;
+	char		*id = NULL;
+
+	if ((j = cJSON_ParseWithLength(e, len)) == NULL)
+		return (NULL);
+	v = cJSON_GetObjectItemCaseSensitive(j, "id");
+	if (cJSON_IsString(v) && (id = strdup(v->valuestring)) == NULL)
+		abort();
+	cJSON_Delete(j);
+	return (id);
+}
+
+/*
+ * Add the ids of a ready list to state; an inline body (a new task that
+ * waits in the list itself) adds its own id to body too.
+ */
+static void
+harness_ids_ready(struct harness_ids *state, struct harness_ids *body,
+    const char *where, const char *key)
+{
+	redisReply	*reply;
+	redisReply	*e;
+	char		*id;
+	size_t		 i;
+
+	reply = harness_cmd("LRANGE %s 0 -1", key);
+	if (reply->type != REDIS_REPLY_ARRAY) {
+		freeReplyObject(reply);
+		fail_msg("LRANGE %s: not an array (wrong key type?)", key);
+	}
+	for (i = 0; i < reply->elements; i++) {
+		e = reply->element[i];
+		if (e->len == 0 || e->str[0] != '{') {
+			harness_ids_add(state, e->str, e->len, where);
+			continue;
+		}
+		if ((id = harness_inline_id(e->str, e->len)) == NULL)
+			fail_msg("%s holds an inline body without an id: %s",
+			    key, e->str);
+		harness_ids_add(state, id, strlen(id), where);
+		harness_ids_add(body, id, strlen(id), where);
+		free(id);
+	}
+	freeReplyObject(reply);
+}
+
 /* 1 if sorted s holds id. */
 static int
 harness_ids_has(const struct harness_ids *s, const char *id)
@@ -665,7 +716,7 @@ harness_assert_invariants(const char *queue, const char *file, int line)
 	for (i = 0; i < 10; i++) {
 		snprintf(key, sizeof key, "%s:{%s}:%s", HARNESS_NS, queue,
 		    ready[i]);
-		harness_ids_reply(&state, ready[i], "LRANGE", key, 1);
+		harness_ids_ready(&state, &body, ready[i], key);
 	}
 	for (i = 0; i < 4; i++) {
 		snprintf(key, sizeof key, "%s:{%s}:%s", HARNESS_NS, queue,
@@ -676,6 +727,15 @@ harness_assert_invariants(const char *queue, const char *file, int line)
 	harness_ids_reply(&active, "active", "ZRANGE", key, 1);
 	snprintf(key, sizeof key, "%s:{%s}:t", HARNESS_NS, queue);
 	harness_ids_reply(&body, "t", "HKEYS", key, 1);
+	/* A body once: in t, or inline in a ready list. */
+	if (body.n > 0)
+		qsort(body.v, body.n, sizeof *body.v, harness_id_cmp);
+	for (i = 1; i < body.n && msg[0] == '\0'; i++) {
+		if (strcmp(body.v[i - 1].id, body.v[i].id) == 0)
+			snprintf(msg, sizeof msg, "task %s has a body in %s "
+			    "and in %s", body.v[i].id, body.v[i - 1].where,
+			    body.v[i].where);
+	}
 	snprintf(key, sizeof key, "%s:{%s}:m", HARNESS_NS, queue);
 	harness_ids_reply(&meta, "m", "HKEYS", key, 1);
 	snprintf(key, sizeof key, "%s:{%s}:lease", HARNESS_NS, queue);
@@ -782,6 +842,56 @@ harness_take(struct tq_client *c, const char *queue, int64_t lease_ms,
 		    "(%s)", queue, rc, tq_strerror(err.code), err.msg);
 	assert_non_null(t);
 	return (t);
+}
+
+char *
+harness_body(const char *queue, const char *id)
+{
+	redisReply	*reply;
+	char		*s, *eid;
+	size_t		 i;
+	int		 p;
+
+	if ((s = harness_str("HGET tq:{%s}:t %s", queue, id)) != NULL)
+		return (s);
+	for (p = 0; p <= 9 && s == NULL; p++) {
+		reply = harness_cmd("LRANGE tq:{%s}:ready:%d 0 -1", queue, p);
+		for (i = 0; i < reply->elements && s == NULL; i++) {
+			if (reply->element[i]->str[0] != '{')
+				continue;
+			eid = harness_inline_id(reply->element[i]->str,
+			    reply->element[i]->len);
+			if (eid != NULL && strcmp(eid, id) == 0 &&
+			    (s = strdup(reply->element[i]->str)) == NULL)
+				abort();
+			free(eid);
+		}
+		freeReplyObject(reply);
+	}
+	return (s);
+}
+
+int
+harness_in_ready(const char *queue, int prio, const char *id)
+{
+	redisReply	*reply;
+	char		*eid;
+	size_t		 i;
+	int		 found = 0;
+
+	reply = harness_cmd("LRANGE tq:{%s}:ready:%d 0 -1", queue, prio);
+	for (i = 0; i < reply->elements && !found; i++) {
+		if (reply->element[i]->str[0] != '{') {
+			found = strcmp(reply->element[i]->str, id) == 0;
+			continue;
+		}
+		eid = harness_inline_id(reply->element[i]->str,
+		    reply->element[i]->len);
+		found = eid != NULL && strcmp(eid, id) == 0;
+		free(eid);
+	}
+	freeReplyObject(reply);
+	return (found);
 }
 
 cJSON *

@@ -133,6 +133,13 @@ char		*harness_enqueue(struct tq_client *c, const char *queue,
 /* Dequeue one task of queue now (no blocking) or fail the test. */
 struct tq_task	*harness_take(struct tq_client *c, const char *queue,
 		     int64_t lease_ms, const char *worker);
+/*
+ * The body of id (a new string) wherever it is: in t, or inline in a
+ * ready list (a new task waits there, body and all); NULL if neither.
+ */
+char		*harness_body(const char *queue, const char *id);
+/* 1 if ready list prio of queue holds id, as an id or inline. */
+int		 harness_in_ready(const char *queue, int prio, const char *id);
 /* The meta record of id, parsed (cJSON_Delete it), or NULL if none. */
 cJSON		*harness_meta(const char *queue, const char *id);
 /* A number or string member of a JSON object, or fail the test. */

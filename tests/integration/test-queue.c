@@ -67,17 +67,15 @@ enq_prio(struct tq_client *c, const char *queue, int priority)
 	return (harness_enqueue(c, queue, NULL, &o));
 }
 
-/* Whether id is in list key (LPOS needs Redis 6.0.6). */
+/* Whether id is in list "ready:P", as an id or an inline body. */
 static int
 in_list(const char *queue, const char *list, const char *id)
 {
-	redisReply	*r;
-	int		 found;
+	int	prio;
 
-	r = harness_cmd("LPOS tq:{%s}:%s %s", queue, list, id);
-	found = r->type == REDIS_REPLY_INTEGER;
-	freeReplyObject(r);
-	return (found);
+	if (sscanf(list, "ready:%d", &prio) != 1)
+		fail_msg("in_list: %s is not a ready list", list);
+	return (harness_in_ready(queue, prio, id));
 }
 
 /* The score of id in zset, or -1 when absent. */
@@ -131,15 +129,24 @@ test_enqueue_dequeue(void **state)
 	assert_true(in_list("q1", "ready:0", id));
 	assert_int_equal(harness_int("ZCARD tq:{q1}:sched"), 0);
 
-	/* The body is stored once, by id, in the documented layout. */
-	s = harness_str("HGET tq:{q1}:t %s", id);
+	/*
+	 * A new task with an id of libtq's waits inline, its body in the
+	 * ready list itself and nowhere else, in the documented layout:
+	 * the queue and the defaults are left out, the type is not.
+	 */
+	assert_int_equal(harness_int("HEXISTS tq:{q1}:t %s", id), 0);
+	s = harness_str("LINDEX tq:{q1}:ready:0 0");
 	assert_non_null(s);
+	assert_true(strncmp(s, "{\"id\":\"", 7) == 0);
 	assert_non_null(body = cJSON_Parse(s));
 	assert_string_equal(harness_json_str(body, "id"), id);
-	assert_string_equal(harness_json_str(body, "queue"), "q1");
+	assert_null(cJSON_GetObjectItemCaseSensitive(body, "queue"));
 	assert_string_equal(harness_json_str(body, "type"), "email");
-	assert_int_equal(harness_json_int(body, "priority"), 0);
-	assert_int_equal(harness_json_int(body, "max_retries"), 3);
+	assert_null(cJSON_GetObjectItemCaseSensitive(body, "priority"));
+	assert_null(cJSON_GetObjectItemCaseSensitive(body, "max_retries"));
+	assert_null(cJSON_GetObjectItemCaseSensitive(body, "timeout"));
+	assert_in_range(harness_json_int(body, "created_at"), before - 2000,
+	    before + 60000);
 	assert_non_null(strstr(s, payload));
 	cJSON_Delete(body);
 	free(s);
@@ -167,6 +174,11 @@ test_enqueue_dequeue(void **state)
 	assert_string_equal(s, tq_task_token(t));
 	free(s);
 	assert_int_equal(harness_int("LLEN tq:{q1}:ready:0"), 0);
+	/* Leased, it has its body in t, by id. */
+	s = harness_str("HGET tq:{q1}:t %s", id);
+	assert_non_null(s);
+	assert_non_null(strstr(s, payload));
+	free(s);
 	assert_invariants("q1");
 
 	MUST(tq_ack(c, t, NULL, &err));
@@ -192,7 +204,7 @@ test_payload_exact(void **state)
 
 	(void)state;
 	id = harness_enqueue(c, "exact", payload, NULL);
-	s = harness_str("HGET tq:{exact}:t %s", id);
+	s = harness_body("exact", id);
 	assert_non_null(s);
 	if (strstr(s, payload) == NULL)
 		fail_msg("body does not hold the payload verbatim: %s", s);
@@ -355,7 +367,8 @@ test_unique(void **state)
 		fail_msg("EEXIST message does not name the holder %s: %s", a,
 		    err.msg);
 	assert_null(id);
-	assert_int_equal(harness_int("HLEN tq:{uq}:t"), 1);
+	assert_int_equal(harness_int("LLEN tq:{uq}:ready:0"), 1);
+	assert_int_equal(harness_int("HLEN tq:{uq}:t"), 0);
 	assert_int_equal(harness_int("HGET tq:{uq}:stats enqueued") , 1);
 
 	/* Without a key: the same type and payload are the duplicate. */
@@ -364,7 +377,7 @@ test_unique(void **state)
 	MUST_FAIL(tq_enqueue(c, "job", "{\"y\":1}", &o, NULL, &err),
 	    TQ_EEXIST);
 	d = harness_enqueue(c, "uq", "{\"y\":2}", &o);
-	assert_int_equal(harness_int("HLEN tq:{uq}:t"), 3);
+	assert_int_equal(harness_int("LLEN tq:{uq}:ready:0"), 3);
 	assert_invariants("uq");
 
 	harness_sleep_ms(450);
@@ -372,7 +385,7 @@ test_unique(void **state)
 	e = harness_enqueue(c, "uq", "{\"x\":3}", &o);
 	o.unique_key = NULL;
 	free(harness_enqueue(c, "uq", "{\"y\":1}", &o));
-	assert_int_equal(harness_int("HLEN tq:{uq}:t"), 5);
+	assert_int_equal(harness_int("LLEN tq:{uq}:ready:0"), 5);
 	free(a);
 	free(b);
 	free(d);
@@ -1300,14 +1313,19 @@ test_batch(void **state)
 	qsort(ids, 1000, sizeof *ids, strp_cmp);
 	for (i = 1; i < 1000; i++)
 		assert_string_not_equal(ids[i - 1], ids[i]);
+	/* New tasks with ids of libtq's wait inline, ids first. */
 	r = harness_cmd("LRANGE tq:{bat}:ready:0 0 -1");
 	assert_int_equal(r->elements, 1000);
-	for (i = 0; i < 1000; i++)
-		listed[i] = r->element[i]->str;
+	for (i = 0; i < 1000; i++) {
+		assert_true(strncmp(r->element[i]->str, "{\"id\":\"", 7) == 0);
+		listed[i] = r->element[i]->str + 7;
+		*strchr(listed[i], '"') = '\0';
+	}
 	qsort(listed, 1000, sizeof *listed, strp_cmp);
 	for (i = 0; i < 1000; i++)
 		assert_string_equal(listed[i], ids[i]);
 	freeReplyObject(r);
+	assert_int_equal(harness_int("HLEN tq:{bat}:t"), 0);
 	assert_int_equal(harness_int("HGET tq:{bat}:stats enqueued"), 1000);
 	tq_batch_free(b);
 	for (i = 0; i < 1000; i++)
@@ -1327,7 +1345,10 @@ test_batch(void **state)
 	assert_non_null(e = tq_batch_error(b, 1));
 	assert_int_equal(e->code, TQ_EEXIST);
 	assert_null(tq_batch_error(b, 2));
-	assert_int_equal(harness_int("HLEN tq:{bat}:t"), 1002);
+	/* A producer's own id is stored by id, so that it can be refused. */
+	assert_int_equal(harness_int("HLEN tq:{bat}:t"), 1);
+	assert_int_equal(harness_int("HEXISTS tq:{bat}:t same"), 1);
+	assert_int_equal(harness_int("LLEN tq:{bat}:ready:0"), 1002);
 	tq_batch_free(b);
 	assert_invariants("bat");
 	batch_mixed(c);
@@ -1627,6 +1648,64 @@ sf_batch(struct tq_client *c, const char *q)
 }
 
 /*
+ * Bodies another program pushed into a ready list: one without an id
+ * cannot be leased, so dequeue moves it to dead at once with the reason
+ * (nothing lost, nothing run); one whose fields are wrong is leased and
+ * dead-lettered by the client ("malformed task").  The next good task
+ * still comes out.
+ */
+static void
+test_inline_malformed(void **state)
+{
+	struct tq_client	*c = harness_client();
+	struct tq_dequeue_opts	 d;
+	struct tq_task		*t;
+	struct tq_error		 err;
+	const char		*qs[] = { "junk" };
+	char			*good, *s;
+	cJSON			*meta;
+	redisReply		*r;
+
+	(void)state;
+	good = harness_enqueue(c, "junk", "{\"ok\":1}", NULL);
+	assert_int_equal(harness_int("RPUSH tq:{junk}:ready:0 "
+	    "{\"payload\":1}"), 2);
+	assert_int_equal(harness_int("RPUSH tq:{junk}:ready:0 "
+	    "{\"id\":\"bad1\",\"priority\":\"x\"}"), 3);
+	dq_opts(&d, qs, 1);
+	tq_error_clear(&err);
+	assert_int_equal(tq_dequeue(c, &d, &t, &err), 1);
+	assert_non_null(t);
+	assert_string_equal(tq_task_id(t), good);
+	MUST(tq_ack(c, t, NULL, &err));
+	tq_task_free(t);
+
+	assert_int_equal(harness_int("ZCARD tq:{junk}:dead"), 2);
+	assert_int_equal(zscore("junk", "dead", "bad1") > 0, 1);
+	meta = harness_meta("junk", "bad1");
+	assert_non_null(meta);
+	assert_non_null(strstr(harness_json_str(meta, "error"),
+	    "malformed task: task bad1: body field 'priority'"));
+	cJSON_Delete(meta);
+	r = harness_cmd("ZRANGE tq:{junk}:dead 0 -1");
+	s = strcmp(r->element[0]->str, "bad1") == 0 ? r->element[1]->str :
+	    r->element[0]->str;
+	assert_true(strncmp(s, "noid-", 5) == 0);
+	meta = harness_meta("junk", s);
+	assert_string_equal(harness_json_str(meta, "error"),
+	    "malformed task: an inline body without a valid id");
+	cJSON_Delete(meta);
+	/* Its body is kept, for tq dead ls to show. */
+	s = harness_body("junk", s);
+	assert_string_equal(s, "{\"payload\":1}");
+	free(s);
+	freeReplyObject(r);
+	assert_int_equal(harness_int("HGET tq:{junk}:stats dead"), 2);
+	assert_invariants("junk");
+	free(good);
+}
+
+/*
  * SCRIPT FLUSH on a live server: every call reloads what it needs.  Each
  * call runs once so that the client holds its script's SHA, then again
  * after the flush, when Redis answers NOSCRIPT.
@@ -1764,6 +1843,7 @@ main(void)
 		T(test_queues),
 		T(test_inspect),
 		T(test_redis_down),
+		T(test_inline_malformed),
 		T(test_script_flush),
 #undef T
 	};

@@ -1221,7 +1221,7 @@ test_prefetch_adapts(void **state)
 		MUST(tq_batch_add(b, "pf", "{}", &o, &err));
 	MUST(tq_batch_exec(b, &err));
 	tq_batch_free(b);
-	harness_cmd("CONFIG RESETSTAT");
+	freeReplyObject(harness_cmd("CONFIG RESETSTAT"));
 	hs[0].mode = H_OK;
 	k = wk_start("pf", "pf", 1, 0, -1, &hs[0]);
 	WAIT_UNTIL(tq_worker_processed(k->w) == 3000, 20000);

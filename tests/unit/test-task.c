@@ -81,7 +81,7 @@ test_body_round_trip(void **state TQ_UNUSED)
 	body = tq_task_body("7d1c0f1e-0000-4000-8000-000000000001", "email",
 	    "send_email", payload, &o, NOW);
 	want = tq_xasprintf("{\"id\":\"7d1c0f1e-0000-4000-8000-000000000001\","
-	    "\"queue\":\"email\",\"type\":\"send_email\",\"priority\":7,"
+	    "\"type\":\"send_email\",\"priority\":7,"
 	    "\"max_retries\":5,\"timeout\":60,\"created_at\":%lld,"
 	    "\"payload\":%s}", NOW, payload);
 	assert_string_equal(body, want);
@@ -128,14 +128,28 @@ test_body_defaults(void **state TQ_UNUSED)
 	struct tq_task	*t;
 	char		*body;
 
-	/* NULL opts and NULL payload. */
+	/*
+	 * NULL opts and NULL payload: what the reader knows is left out
+	 * (the queue, defaults), and the type only when it is not the
+	 * queue's name.
+	 */
 	body = tq_task_body("a", "q", "t", NULL, NULL, 5);
-	assert_string_equal(body, "{\"id\":\"a\",\"queue\":\"q\","
-	    "\"type\":\"t\",\"priority\":0,\"max_retries\":3,\"timeout\":30,"
+	assert_string_equal(body, "{\"id\":\"a\",\"type\":\"t\","
 	    "\"created_at\":5,\"payload\":null}");
 	t = task_good(body, NULL);
 	assert_string_equal(tq_task_payload(t), "null");
 	assert_true(cJSON_IsNull(tq_task_payload_json(t)));
+	assert_string_equal(tq_task_type(t), "t");
+	assert_int_equal(tq_task_max_retries(t), TQ_MAX_RETRIES_DEFAULT);
+	assert_int_equal(tq_task_timeout_s(t), TQ_TIMEOUT_DEFAULT_S);
+	tq_task_free(t);
+	free(body);
+	body = tq_task_body("a", "q", "q", "{}", NULL, 5);
+	assert_string_equal(body, "{\"id\":\"a\",\"created_at\":5,"
+	    "\"payload\":{}}");
+	t = task_good(body, NULL);
+	assert_string_equal(tq_task_type(t), "q");
+	assert_string_equal(tq_task_queue(t), "q");
 	tq_task_free(t);
 	free(body);
 
@@ -169,7 +183,7 @@ test_body_delayed(void **state TQ_UNUSED)
 	assert_non_null(strstr(body, ",\"created_at\":1700000000123,"
 	    "\"scheduled_at\":1700000005123,\"payload\":{}}"));
 	info = tq_xcalloc(1, sizeof *info);
-	assert_int_equal(tq_task_info_fill(info, body, NULL), 0);
+	assert_int_equal(tq_task_info_fill(info, "img", body, NULL), 0);
 	assert_int_equal(info->scheduled_at, NOW + 5000);
 	tq_task_info_free(info);
 	free(body);
@@ -201,15 +215,13 @@ test_body_escaping(void **state TQ_UNUSED)
 	/* Names are validated before, but the body is JSON regardless. */
 	body = tq_task_body("i\"d", "q\\ue", "ty\x01pe\n", "1", NULL, 5);
 	assert_non_null(strstr(body, "\"id\":\"i\\\"d\""));
-	assert_non_null(strstr(body, "\"queue\":\"q\\\\ue\""));
+	assert_null(strstr(body, "\"queue\":"));
 	assert_non_null(strstr(body, "\"type\":\"ty\\u0001pe\\u000a\""));
 	assert_int_equal(tq_check_payload(body, 0, NULL), 0);
 	json = cJSON_Parse(body);
 	assert_non_null(json);
 	assert_string_equal(cJSON_GetObjectItemCaseSensitive(json,
 	    "id")->valuestring, "i\"d");
-	assert_string_equal(cJSON_GetObjectItemCaseSensitive(json,
-	    "queue")->valuestring, "q\\ue");
 	assert_string_equal(cJSON_GetObjectItemCaseSensitive(json,
 	    "type")->valuestring, "ty\x01pe\n");
 	cJSON_Delete(json);
@@ -307,14 +319,18 @@ test_malformed(void **state TQ_UNUSED)
 	task_bad("\"str\"", NULL, "body is not a JSON object");
 	task_bad("null", NULL, "body is not a JSON object");
 
-	task_bad("{}", NULL, "body field 'type' is missing or not a string");
-	task_bad("{\"type\":5}", NULL,
-	    "body field 'type' is missing or not a string");
-	task_bad("{\"type\":null}", NULL, "body field 'type' is missing");
-	task_bad("{\"type\":[\"t\"]}", NULL, "body field 'type' is missing");
-	task_bad("{\"Type\":\"t\"}", NULL, "body field 'type' is missing");
+	/* Without a type, the task's type is its queue's name. */
+	t = task_good("{}", NULL);
+	assert_string_equal(tq_task_type(t), "q");
+	tq_task_free(t);
+	t = task_good("{\"type\":null}", NULL);
+	assert_string_equal(tq_task_type(t), "q");
+	tq_task_free(t);
+	task_bad("{\"type\":5}", NULL, "body field 'type' is not a string");
+	task_bad("{\"type\":[\"t\"]}", NULL, "body field 'type' is not a");
 	task_bad("{\"type\":\"t\",\"id\":7}", NULL,
 	    "body field 'id' is not a string");
+
 	task_bad("{\"type\":\"t\",\"queue\":{}}", NULL,
 	    "body field 'queue' is not a string");
 
@@ -384,6 +400,21 @@ test_foreign_bodies(void **state TQ_UNUSED)
 	    NULL);
 	assert_int_equal(tq_task_priority(t), 1);
 	assert_string_equal(tq_task_payload(t), "[0.5]");
+	tq_task_free(t);
+
+	/*
+	 * Found by tests/fuzz/fuzz-task: a payload that is not strict JSON
+	 * itself.  The strict scan stops after the first "0" of "007"
+	 * where cJSON reads 7; the text was cut as "0".
+	 */
+	t = task_good("{\"type\":\"x\",\"payload\":007}", NULL);
+	assert_string_equal(tq_task_payload(t), "7");
+	tq_task_free(t);
+	t = task_good("{\"type\":\"x\",\"payload\" : 00021291562 }", NULL);
+	assert_string_equal(tq_task_payload(t), "21291562");
+	tq_task_free(t);
+	t = task_good("{\"payload\":-01,\"type\":\"x\"}", NULL);
+	assert_string_equal(tq_task_payload(t), "-1");
 	tq_task_free(t);
 
 	/* A payload inside a string is not the payload. */
@@ -477,7 +508,7 @@ test_info_fill(void **state TQ_UNUSED)
 	body = tq_task_body("id7", "img", "resize", "{\"n\":9007199254740993}",
 	    &o, NOW);
 	info = tq_xcalloc(1, sizeof *info);
-	assert_int_equal(tq_task_info_fill(info, body, "{\"retry_count\":2,"
+	assert_int_equal(tq_task_info_fill(info, "img", body, "{\"retry_count\":2,"
 	    "\"error\":\"disk full\",\"failed_at\":1700000000999}"), 0);
 	assert_string_equal(info->id, "id7");
 	assert_string_equal(info->queue, "img");
@@ -501,21 +532,21 @@ test_info_fill(void **state TQ_UNUSED)
 
 	/* Not an object: -1, but the body is kept for display. */
 	info = tq_xcalloc(1, sizeof *info);
-	assert_int_equal(tq_task_info_fill(info, "[1]", NULL), -1);
+	assert_int_equal(tq_task_info_fill(info, "q", "[1]", NULL), -1);
 	assert_string_equal(info->body, "[1]");
 	assert_null(info->type);
 	tq_task_info_free(info);
 	info = tq_xcalloc(1, sizeof *info);
-	assert_int_equal(tq_task_info_fill(info, "garbage", "{}"), -1);
+	assert_int_equal(tq_task_info_fill(info, "q", "garbage", "{}"), -1);
 	assert_string_equal(info->body, "garbage");
 	tq_task_info_free(info);
 	info = tq_xcalloc(1, sizeof *info);
-	assert_int_equal(tq_task_info_fill(info, NULL, NULL), -1);
+	assert_int_equal(tq_task_info_fill(info, "q", NULL, NULL), -1);
 	tq_task_info_free(info);
 
 	/* Lenient: bad fields are unknown, bad meta is ignored. */
 	info = tq_xcalloc(1, sizeof *info);
-	assert_int_equal(tq_task_info_fill(info, "{\"type\":5,\"priority\":"
+	assert_int_equal(tq_task_info_fill(info, "q", "{\"type\":5,\"priority\":"
 	    "\"x\",\"timeout\":1e99,\"created_at\":-1}", "not json"), 0);
 	assert_null(info->type);
 	assert_null(info->id);
@@ -532,7 +563,7 @@ test_info_fill(void **state TQ_UNUSED)
 	arr = tq_xcalloc(2, sizeof *arr);
 	arr[0] = tq_xcalloc(1, sizeof *arr[0]);
 	arr[1] = tq_xcalloc(1, sizeof *arr[1]);
-	assert_int_equal(tq_task_info_fill(arr[0], "{\"type\":\"a\"}", NULL),
+	assert_int_equal(tq_task_info_fill(arr[0], NULL, "{\"type\":\"a\"}", NULL),
 	    0);
 	arr[1]->worker = tq_xstrdup("w1");
 	arr[1]->result = tq_xstrdup("{}");
