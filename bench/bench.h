@@ -47,6 +47,7 @@ struct bench_params {
 	double		 rate;		/* tasks per second */
 	double		 seconds;
 	int		 prefetch;	/* worker pools: tq_worker_opts */
+	int		 shared;	/* enqueue: 1, one tq_producer */
 };
 
 /* One figure of a result, as JSON names it. */

@@ -31,6 +31,7 @@
 /* One producer thread. */
 struct producer {
 	struct tq_client	*c;
+	struct tq_producer	*shared;	/* or NULL: c alone */
 	long long		 n;
 	int			 batch;
 	int64_t			 delay_ms;
@@ -91,7 +92,9 @@ producer_singles(struct producer *p)
 	tq_enqueue_opts_init(&o);
 	o.delay_ms = p->delay_ms;
 	for (i = 0; i < p->n; i++) {
-		if (tq_enqueue(p->c, BENCH_QUEUE, p->payload, &o, NULL,
+		if (p->shared != NULL ? tq_producer_enqueue(p->shared,
+		    BENCH_QUEUE, p->payload, &o, NULL, &p->err) != 0 :
+		    tq_enqueue(p->c, BENCH_QUEUE, p->payload, &o, NULL,
 		    &p->err) != 0)
 			return (-1);
 	}
@@ -176,6 +179,8 @@ mode_enqueue(struct bench *b, const struct bench_params *pp,
 {
 	struct bench_params	 p = *pp;
 	struct producer		*prod;
+	struct tq_producer	*shared = NULL;
+	struct tq_error		 err;
 	pthread_t		*th;
 	pthread_barrier_t	 start;
 	struct bench_cpu	 cpu;
@@ -192,8 +197,17 @@ mode_enqueue(struct bench *b, const struct bench_params *pp,
 	payload = bench_payload(p.payload_bytes, -1);
 	pthread_barrier_init(&start, NULL, (unsigned)p.concurrency + 1);
 
-	/* Connect first: the clock measures enqueueing, not connecting. */
+	/*
+	 * Connect first: the clock measures enqueueing, not connecting.
+	 * Shared: every thread calls one tq_producer, whose calls share
+	 * round trips; each thread keeps a client for the checks.
+	 */
+	if (p.shared > 0 && (shared = tq_producer_new(b->cfg, &err)) == NULL) {
+		rc = bench_fail("producer", &err);
+		goto out;
+	}
 	for (i = 0; i < p.concurrency; i++) {
+		prod[i].shared = p.batch == 1 ? shared : NULL;
 		if ((prod[i].c = bench_client(b)) == NULL)
 			goto out;
 		prod[i].n = p.tasks / p.concurrency +
@@ -226,6 +240,7 @@ mode_enqueue(struct bench *b, const struct bench_params *pp,
 	}
 
 out:
+	tq_producer_free(shared);
 	for (i = 0; i < p.concurrency; i++)
 		tq_client_free(prod[i].c);
 	pthread_barrier_destroy(&start);

@@ -21,7 +21,7 @@
 /* The parameters, in output order, as JSON names them. */
 static const char *const param_names[] = {
 	"tasks", "payload_bytes", "concurrency", "batch", "rate", "seconds",
-	"prefetch",
+	"prefetch", "shared",
 };
 
 /* The table: a column per parameter or figure, by JSON name. */
@@ -78,6 +78,7 @@ result_init(struct bench_result *r, const char *mode,
 	v[4] = p->rate;
 	v[5] = p->seconds;
 	v[6] = p->prefetch;
+	v[7] = p->shared > 0 ? 1 : -1;	/* only when it is one */
 	/* Parameters first, then figures: the JSON order. */
 	for (i = 0; i < BENCH_NITEMS(param_names); i++) {
 		if (v[i] >= 0)

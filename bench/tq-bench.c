@@ -58,15 +58,15 @@ static const struct mode {
 	struct bench_params	 dflt;
 } modes[] = {
 	{ "enqueue", mode_enqueue,
-	  { 100000, 100, BENCH_AUTO, 1000, -1, -1, -1 } },
+	  { 100000, 100, BENCH_AUTO, 1000, -1, -1, -1, 0 } },
 	{ "process", mode_process,
-	  { 100000, 100, 8, -1, -1, -1, BENCH_AUTO } },
+	  { 100000, 100, 8, -1, -1, -1, BENCH_AUTO, -1 } },
 	{ "latency", mode_latency,
-	  { -1, 100, 8, -1, 1000, 5, BENCH_AUTO } },
+	  { -1, 100, 8, -1, 1000, 5, BENCH_AUTO, -1 } },
 	{ "memory", mode_memory,
-	  { 100000, 100, -1, -1, -1, -1, -1 } },
+	  { 100000, 100, -1, -1, -1, -1, -1, -1 } },
 	{ "promote", mode_promote,
-	  { 100000, 100, -1, BENCH_AUTO, -1, -1, -1 } },
+	  { 100000, 100, -1, BENCH_AUTO, -1, -1, -1, -1 } },
 };
 
 /*
@@ -78,13 +78,14 @@ static const struct all_run {
 	const char		*mode;
 	struct bench_params	 p;
 } all_runs[] = {
-	{ "enqueue", { -1, -1, -1, 1000, -1, -1, -1 } },
-	{ "enqueue", { -1, -1, 8, 1, -1, -1, -1 } },
-	{ "process", { -1, -1, -1, -1, -1, -1, -1 } },
-	{ "latency", { -1, -1, -1, -1, 1000, -1, -1 } },
-	{ "latency", { -1, -1, -1, -1, 10000, -1, -1 } },
-	{ "memory", { -1, -1, -1, -1, -1, -1, -1 } },
-	{ "promote", { -1, -1, -1, -1, -1, -1, -1 } },
+	{ "enqueue", { -1, -1, -1, 1000, -1, -1, -1, -1 } },
+	{ "enqueue", { -1, -1, 8, 1, -1, -1, -1, -1 } },
+	{ "enqueue", { -1, -1, 8, 1, -1, -1, -1, 1 } },
+	{ "process", { -1, -1, -1, -1, -1, -1, -1, -1 } },
+	{ "latency", { -1, -1, -1, -1, 1000, -1, -1, -1 } },
+	{ "latency", { -1, -1, -1, -1, 10000, -1, -1, -1 } },
+	{ "memory", { -1, -1, -1, -1, -1, -1, -1, -1 } },
+	{ "promote", { -1, -1, -1, -1, -1, -1, -1, -1 } },
 };
 
 enum {
@@ -94,6 +95,7 @@ enum {
 	OPT_RATE,
 	OPT_SECONDS,
 	OPT_PREFETCH,
+	OPT_SHARED,
 	OPT_JSON,
 	OPT_VERSION,
 };
@@ -109,6 +111,7 @@ static const struct option longopts[] = {
 	{ "rate",	   required_argument, NULL, OPT_RATE },
 	{ "seconds",	   required_argument, NULL, OPT_SECONDS },
 	{ "prefetch",	   required_argument, NULL, OPT_PREFETCH },
+	{ "shared",	   no_argument,	      NULL, OPT_SHARED },
 	{ "json",	   no_argument,	      NULL, OPT_JSON },
 	{ "verbose",	   no_argument,	      NULL, 'v' },
 	{ "help",	   no_argument,	      NULL, 'h' },
@@ -120,7 +123,7 @@ static const char usage_text[] =
 "usage: tq-bench [-v] [-c file] [-u url] [-n namespace] mode\n"
 "                [--tasks n] [--payload-bytes b] [--concurrency c]\n"
 "                [--batch b] [--rate r] [--seconds s] [--prefetch p]\n"
-"                [--json]\n"
+"                [--shared] [--json]\n"
 "modes: enqueue process latency memory promote all\n";
 
 /* Set when a failure was Redis being out of reach (exit status 3). */
@@ -360,6 +363,7 @@ run_mode(struct bench *b, const struct mode *m,
 	p.seconds = param(m->dflt.seconds, given->seconds, all->seconds);
 	p.prefetch = (int)param(m->dflt.prefetch, given->prefetch,
 	    all->prefetch);
+	p.shared = (int)param(m->dflt.shared, given->shared, all->shared);
 
 	if (bench_clean(b) != 0)
 		return (-1);
@@ -411,8 +415,8 @@ int
 main(int argc, char **argv)
 {
 	struct bench		 b;
-	struct bench_params	 given = { -1, -1, -1, -1, -1, -1, -1 };
-	const struct bench_params none = { -1, -1, -1, -1, -1, -1, -1 };
+	struct bench_params	 given = { -1, -1, -1, -1, -1, -1, -1, -1 };
+	const struct bench_params none = { -1, -1, -1, -1, -1, -1, -1, -1 };
 	struct tq_client	*c;
 	struct tq_error		 err;
 	const struct mode	*m = NULL;
@@ -460,6 +464,9 @@ main(int argc, char **argv)
 		case OPT_PREFETCH:
 			given.prefetch = (int)number("--prefetch", optarg, 0,
 			    1024, 1);
+			break;
+		case OPT_SHARED:
+			given.shared = 1;
 			break;
 		case OPT_JSON:
 			json = 1;

@@ -36,7 +36,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -952,27 +954,65 @@ tq_config_str(const struct tq_config *cfg, const char *section,
 	return (v->text);
 }
 
+/*
+ * The [queue] keys of struct tq_queue_policy.  A policy is read for
+ * every task enqueued and every batch leased or acked, so their places
+ * in the table are found once, and a queue's section once a call.
+ */
+static const struct {
+	const char	*key;
+	size_t		 off;
+} config_policy_keys[] = {
+	{ "retry_base", offsetof(struct tq_queue_policy, retry_base_ms) },
+	{ "retry_cap", offsetof(struct tq_queue_policy, retry_cap_ms) },
+	{ "dead_max", offsetof(struct tq_queue_policy, dead_max) },
+	{ "dead_max_age", offsetof(struct tq_queue_policy, dead_max_age_ms) },
+	{ "result_ttl", offsetof(struct tq_queue_policy, result_ttl_ms) },
+	{ "max_payload", offsetof(struct tq_queue_policy, max_payload) },
+	{ "rate_limit", offsetof(struct tq_queue_policy, rate_limit) },
+	{ "dead_requeue_after",
+	  offsetof(struct tq_queue_policy, dead_requeue_after_ms) },
+	{ "dead_requeue_max",
+	  offsetof(struct tq_queue_policy, dead_requeue_max) },
+};
+static size_t		config_policy_index[TQ_NITEMS(config_policy_keys)];
+static pthread_once_t	config_policy_once = PTHREAD_ONCE_INIT;
+
+static void
+config_policy_init(void)
+{
+	const struct tq_config_table_entry	*e;
+	size_t					 i;
+
+	for (i = 0; i < TQ_NITEMS(config_policy_keys); i++) {
+		e = tq_config_table_find("queue", config_policy_keys[i].key);
+		assert(e != NULL && e->type != TQ_CONFIG_STRING);
+		config_policy_index[i] = (size_t)(e - tq_config_table);
+	}
+}
+
 void
 tq_config_policy(const struct tq_config *cfg, const char *queue,
     struct tq_queue_policy *out)
 {
-	char	*section;
+	const struct config_part	*p = NULL;
+	struct config_where		 w;
+	size_t				 i, k, pos;
 
-	if (queue != NULL)
-		section = tq_xasprintf("queue %s", queue);
-	else
-		section = tq_xstrdup("queue");
-	out->retry_base_ms = tq_config_int(cfg, section, "retry_base");
-	out->retry_cap_ms = tq_config_int(cfg, section, "retry_cap");
-	out->dead_max = tq_config_int(cfg, section, "dead_max");
-	out->dead_max_age_ms = tq_config_int(cfg, section, "dead_max_age");
-	out->result_ttl_ms = tq_config_int(cfg, section, "result_ttl");
-	out->max_payload = tq_config_int(cfg, section, "max_payload");
-	out->rate_limit = tq_config_int(cfg, section, "rate_limit");
-	out->dead_requeue_after_ms = tq_config_int(cfg, section,
-	    "dead_requeue_after");
-	out->dead_requeue_max = tq_config_int(cfg, section, "dead_requeue_max");
-	free(section);
+	pthread_once(&config_policy_once, config_policy_init);
+	memset(&w, 0, sizeof w);
+	if (queue != NULL) {
+		w.sect = tq_config_table_section("queue");
+		w.name = queue;
+		w.namelen = strlen(queue);
+		p = config_part_find(cfg, &w, &pos);
+	}
+	for (i = 0; i < TQ_NITEMS(config_policy_keys); i++) {
+		k = config_policy_index[i];
+		*(int64_t *)(void *)((char *)out + config_policy_keys[i].off) =
+		    p != NULL && p->v[k].text != NULL ? p->v[k].num :
+		    cfg->base.v[k].num;
+	}
 }
 
 size_t

@@ -23,22 +23,6 @@
 #define TQ_YEAR_MS	(366LL * 24 * 3600 * 1000)
 #define TQ_DELAY_MAX_MS	(10 * TQ_YEAR_MS)
 
-/* One validated task, ready to send: the enqueue script's arguments. */
-struct tq_pending {
-	char		*id;
-	char		*queue;
-	char		*body;
-	char		*ukey;		/* unique key name, or NULL */
-	char		 delay[24];
-	char		 at[24];
-	char		 unique[24];
-	char		 prio[4];
-	const char	*given;		/* "1": the producer chose the id */
-	int		 priority;
-	int64_t		 due;		/* from Redis: when scheduled, or 0 */
-	struct tq_error	 error;
-};
-
 struct tq_batch {
 	struct tq_client	*c;
 	struct tq_pending	*tasks;
@@ -54,7 +38,7 @@ tq_enqueue_opts_init(struct tq_enqueue_opts *opts)
 	opts->timeout_s = TQ_TIMEOUT_DEFAULT_S;
 }
 
-static void
+void
 tq_pending_done(struct tq_pending *p)
 {
 	free(p->id);
@@ -120,7 +104,7 @@ tq_check_opts(const struct tq_enqueue_opts *o, struct tq_error *err)
 }
 
 /* Validate one task and build what the enqueue script needs. */
-static int
+int
 tq_pending_init(struct tq_client *c, struct tq_pending *p, const char *type,
     const char *payload, const struct tq_enqueue_opts *opts,
     struct tq_error *err)
@@ -401,7 +385,7 @@ tq_run_reply(struct tq_client *c, struct tq_pending *tasks,
  * per queue, its earliest.  The tasks are safely stored already, so a
  * failure here only delays promotion until tqd's next full pass.
  */
-static void
+void
 tq_pending_hints(struct tq_client *c, struct tq_pending *tasks, size_t n)
 {
 	size_t	i, j;
@@ -448,7 +432,7 @@ tq_pending_unsent(struct tq_pending *tasks, size_t i, size_t n,
 }
 
 /* Send tasks [0, n) in pipelined chunks; -1 when the link broke. */
-static int
+int
 tq_pending_send(struct tq_client *c, struct tq_pending *tasks, size_t n,
     struct tq_error *err)
 {

@@ -320,6 +320,34 @@ char		*tq_key_marker(const char *ns);
 char		*tq_key_worker(const char *ns, const char *name);
 
 /* queue.c */
+
+/* One validated task, ready to send: the enqueue script's arguments. */
+struct tq_pending {
+	char		*id;
+	char		*queue;
+	char		*body;
+	char		*ukey;		/* unique key name, or NULL */
+	char		 delay[24];
+	char		 at[24];
+	char		 unique[24];
+	char		 prio[4];
+	const char	*given;		/* "1": the producer chose the id */
+	int		 priority;
+	int64_t		 due;		/* from Redis: when scheduled, or 0 */
+	struct tq_error	 error;
+};
+/* Validate a task into p (its strings are new); touches c read-only. */
+int		 tq_pending_init(struct tq_client *c, struct tq_pending *p,
+		     const char *type, const char *payload,
+		     const struct tq_enqueue_opts *opts, struct tq_error *err);
+void		 tq_pending_done(struct tq_pending *p);
+/* Send tasks[0, n) pipelined, each getting its error or due time; -1
+ * when the link broke (the unsent ones carry why). */
+int		 tq_pending_send(struct tq_client *c, struct tq_pending *tasks,
+		     size_t n, struct tq_error *err);
+/* After a send: tell tqd when the delayed ones fall due. */
+void		 tq_pending_hints(struct tq_client *c, struct tq_pending *tasks,
+		     size_t n);
 int		 tq_dequeue_batch(struct tq_client *c,
 		     const struct tq_dequeue_opts *o, struct tq_task **out,
 		     int max, struct tq_error *err);

@@ -286,6 +286,25 @@ int		 tq_batch_exec(struct tq_batch *b, struct tq_error *err);
 const char	*tq_batch_id(const struct tq_batch *b, size_t i);
 const struct tq_error *tq_batch_error(const struct tq_batch *b, size_t i);
 
+/*
+ * A producer that any number of threads may call at once (a tq_client
+ * is for one thread).  Calls that overlap share round trips ("group
+ * commit"): the first caller sends every task queued at that moment in
+ * one pipeline while the others wait, and a task queued meanwhile goes
+ * with the next.  A lone caller sends at once, so nothing waits for a
+ * timer.  Each tq_producer_enqueue returns when its own task is stored
+ * or refused, with tq_enqueue's results and errors, so a task is never
+ * acknowledged before Redis has it.  It connects at once, as
+ * tq_client_new; cfg is copied.
+ */
+struct tq_producer;
+struct tq_producer *tq_producer_new(const struct tq_config *cfg,
+		     struct tq_error *err);
+void		 tq_producer_free(struct tq_producer *p);
+int		 tq_producer_enqueue(struct tq_producer *p, const char *type,
+		     const char *payload, const struct tq_enqueue_opts *opts,
+		     char **id_out, struct tq_error *err);
+
 /* ------------------------------------------------------------------ */
 /* Dequeue, ack, fail                                                  */
 /* ------------------------------------------------------------------ */

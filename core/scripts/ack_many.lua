@@ -6,14 +6,17 @@
 -- Returns one integer per task: 1 acked, 0 already gone (a retried ack),
 -- -1 the token does not own the task (its lease was lost).
 local now = tq_now()
-local ids = {}
+local ids, nids = {}, 0
 for i = 2, #ARGV, 3 do
-	ids[#ids + 1] = ARGV[i]
+	nids = nids + 1
+	ids[nids] = ARGV[i]
 end
 local toks = redis.call('HMGET', KEYS[2], unpack(ids))
-local out, done = {}, {}
+-- Counters instead of #t: the length operator searches.
+local out, done, ndone = {}, {}, 0
 local r = 6
-for j, id in ipairs(ids) do
+for j = 1, nids do
+	local id = ids[j]
 	local a = 2 + (j - 1) * 3
 	local result = ARGV[a + 2]
 	if result ~= '' then
@@ -26,7 +29,8 @@ for j, id in ipairs(ids) do
 			    'result', result, 'finished_at', now)
 			redis.call('PEXPIRE', KEYS[r], tonumber(ARGV[1]))
 		end
-		done[#done + 1] = id
+		ndone = ndone + 1
+		done[ndone] = id
 		out[j] = 1
 	elseif not toks[j] and redis.call('HEXISTS', KEYS[3], id) == 0 then
 		out[j] = 0
@@ -34,12 +38,15 @@ for j, id in ipairs(ids) do
 		out[j] = -1
 	end
 end
-if #done > 0 then
+if ndone > 0 then
 	redis.call('ZREM', KEYS[1], unpack(done))
 	redis.call('HDEL', KEYS[2], unpack(done))
 	redis.call('HDEL', KEYS[3], unpack(done))
-	redis.call('HDEL', KEYS[4], unpack(done))
-	redis.call('HINCRBY', KEYS[5], 'processed', #done)
-	tq_hist(KEYS[6], now, 0, #done, 0)
+	-- Most tasks never failed: no meta to drop.
+	if redis.call('EXISTS', KEYS[4]) == 1 then
+		redis.call('HDEL', KEYS[4], unpack(done))
+	end
+	redis.call('HINCRBY', KEYS[5], 'processed', ndone)
+	tq_hist(KEYS[6], now, 0, ndone, 0)
 end
 return out

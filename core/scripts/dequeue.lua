@@ -41,8 +41,27 @@ if rate > 0 then
 	end
 end
 local deadline = now + tonumber(ARGV[2])
+-- Formatted once: a Lua number is formatted again for every element.
+local dl = string.format('%d', deadline)
+local tok = ARGV[3]
 local out = {now, deadline, 0}
+local nout = 3
 local got = 0
+-- The id of an inline body, from its prefix (the usual case) or else
+-- decoded; nil when it has none that is a valid name.
+local function inline_id(e)
+	local id = string.match(e, '^{"id":"([%w_.:-]+)"')
+	if not id then
+		id = tq_head(e)
+		if id and string.find(id, '[^%w_.:-]') then
+			id = nil
+		end
+	end
+	if id and #id > 128 then
+		id = nil
+	end
+	return id
+end
 -- Pop, then read and lease the whole lot with one command each: the
 -- cost is per call, not per task (RPOP with a count: Redis 6.2).  An
 -- inline body moves into t now, as every leased task has its body there.
@@ -50,64 +69,71 @@ local got = 0
 -- tq) cannot be leased or acked: it goes to dead at once, under an id
 -- made from its hash, where tq dead ls shows it.  An id without a body
 -- is debris and is dropped.  The same list is popped again for what was
--- not leased.
+-- not leased.  Counters instead of #t: the length operator searches.
 local function lease(key)
 	local want = n - got
 	local els = redis.call('RPOP', key, want)
 	if not els then
 		return false
 	end
-	local refs, inline = {}, {}
-	for _, e in ipairs(els) do
-		if not tq_inline(e) then
-			refs[#refs + 1] = e
+	local nel = #els
+	local ids, refs, nrefs = {}, {}, 0
+	for j = 1, nel do
+		local e = els[j]
+		if string.byte(e, 1) == 123 then
+			ids[j] = inline_id(e) or false
+		else
+			ids[j] = e
+			nrefs = nrefs + 1
+			refs[nrefs] = e
 		end
 	end
 	local bodies, metas = {}, {}
-	if #refs > 0 then
+	if nrefs > 0 then
 		local b = redis.call('HMGET', KEYS[4], unpack(refs))
 		local m = redis.call('HMGET', KEYS[5], unpack(refs))
-		for j, id in ipairs(refs) do
-			bodies[id] = b[j]
-			metas[id] = m[j]
+		for j = 1, nrefs do
+			bodies[refs[j]] = b[j]
+			metas[refs[j]] = m[j]
 		end
 	end
-	local zargs, hargs = {}, {}
-	for _, e in ipairs(els) do
-		local id, body, meta = e, nil, ''
-		if tq_inline(e) then
-			id = tq_head(e)
-			if id and #id <= 128 and not string.find(id, '[^%w_.:-]')
-			    then
-				body = e
-				inline[#inline + 1] = id
-				inline[#inline + 1] = e
-			else
-				tq_bury(e, now)
-			end
-		else
+	local zargs, hargs, inline = {}, {}, {}
+	local nz, ni = 0, 0
+	for j = 1, nel do
+		local e, id = els[j], ids[j]
+		local body, meta = nil, ''
+		if id == e then
 			body = bodies[id]
 			meta = metas[id] or ''
+		elseif id then
+			body = e
+			inline[ni + 1] = id
+			inline[ni + 2] = e
+			ni = ni + 2
+		else
+			tq_bury(e, now)
 		end
 		if body then
-			zargs[#zargs + 1] = deadline
-			zargs[#zargs + 1] = id
-			hargs[#hargs + 1] = id
-			hargs[#hargs + 1] = ARGV[3]
-			out[#out + 1] = id
-			out[#out + 1] = body
-			out[#out + 1] = meta
+			zargs[nz + 1] = dl
+			zargs[nz + 2] = id
+			hargs[nz + 1] = id
+			hargs[nz + 2] = tok
+			nz = nz + 2
+			out[nout + 1] = id
+			out[nout + 2] = body
+			out[nout + 3] = meta
+			nout = nout + 3
 			got = got + 1
 		end
 	end
-	if #inline > 0 then
+	if ni > 0 then
 		redis.call('HSET', KEYS[4], unpack(inline))
 	end
-	if #zargs > 0 then
+	if nz > 0 then
 		redis.call('ZADD', KEYS[2], unpack(zargs))
 		redis.call('HSET', KEYS[3], unpack(hargs))
 	end
-	return #els == want
+	return nel == want
 end
 for i = 6, 15 do
 	while got < n and lease(KEYS[i]) do

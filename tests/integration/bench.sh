@@ -93,6 +93,9 @@ tap_like "latency sends rate x seconds tasks" '"tasks":300,' "$out"
 bench_json "memory" memory tasks payload_bytes bytes_per_task \
     body_bytes_per_task ready_bytes_per_task -- \
     -u "$U" memory --tasks 1000 --payload-bytes 200 --json
+bench_json "enqueue through one shared producer" enqueue tasks \
+    concurrency batch shared tasks_per_s client_cpu_us redis_cpu_us -- \
+    -u "$U" enqueue --tasks 1000 --batch 1 -C 4 --shared --json
 bench_json "promote" promote tasks batch tasks_per_s max_call_ms calls \
     max_promote_ms -- -u "$U" promote --tasks 1000 --batch 100 --json
 tap_is "promote puts slowlog-log-slower-than back" "$slow_before" \
@@ -100,11 +103,11 @@ tap_is "promote puts slowlog-log-slower-than back" "$slow_before" \
 tap_is "promote puts slowlog-max-len back" "$len_before" \
     "$(rcli config get slowlog-max-len | tail -n 1)"
 
-# all, as a table: a header and seven rows, in the documented order.
+# all, as a table: a header and eight rows, in the documented order.
 run "$BENCH" -u "$U" all --tasks 1000 --seconds 0.2
 tap_is "all exits 0" 0 "$status"
-tap_is "all prints a header and seven rows" \
-    "MODE enqueue enqueue process latency latency memory promote" \
+tap_is "all prints a header and eight rows" \
+    "MODE enqueue enqueue enqueue process latency latency memory promote" \
     "$(printf '%s\n' "$out" | awk '{ printf "%s%s", s, $1; s = " " }')"
 tap_like "the table has the figures' columns" \
     'TASKS/S +P50MS +P95MS +P99MS +MAXMS +B/TASK +CALLMS' "$out"

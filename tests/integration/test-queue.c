@@ -1354,6 +1354,109 @@ test_batch(void **state)
 	batch_mixed(c);
 }
 
+/* One thread of test_producer: n tasks, one call each. */
+struct pthread_arg {
+	struct tq_producer	*p;
+	int			 n;
+	int			 ok;
+	int			 exist;
+	int			 other;
+	char			 first_id[64];
+};
+
+static void *
+producer_thread(void *arg)
+{
+	struct pthread_arg	*a = arg;
+	struct tq_enqueue_opts	 o;
+	struct tq_error		 err;
+	char			*id;
+	int			 i;
+
+	for (i = 0; i < a->n; i++) {
+		tq_enqueue_opts_init(&o);
+		o.queue = "shared";
+		/* Every thread also tries the one id that exists once. */
+		if (i == a->n / 2)
+			o.id = "only-once";
+		else if (i % 7 == 0)
+			o.delay_ms = 60000;
+		tq_error_clear(&err);
+		id = NULL;
+		if (tq_producer_enqueue(a->p, "job", "{\"n\":1}", &o, &id,
+		    &err) == 0) {
+			a->ok++;
+			if (a->first_id[0] == '\0')
+				snprintf(a->first_id, sizeof a->first_id, "%s",
+				    id);
+		} else if (err.code == TQ_EEXIST)
+			a->exist++;
+		else
+			a->other++;
+		free(id);
+	}
+	return (NULL);
+}
+
+/*
+ * tq_producer: eight threads at once, one task a call.  Every call gets
+ * its own answer (the one id given by all of them is stored once and
+ * refused seven times), every task is stored, and the calls shared
+ * round trips: fewer script calls than tasks.
+ */
+static void
+test_producer(void **state)
+{
+	struct tq_producer	*p;
+	struct tq_config	*cfg = harness_config();
+	struct tq_error		 err;
+	struct pthread_arg	 a[8];
+	pthread_t		 th[8];
+	long long		 calls;
+	char			*s;
+	int			 i, ok = 0, exist = 0, other = 0;
+
+	(void)state;
+	tq_error_clear(&err);
+	assert_non_null(p = tq_producer_new(cfg, &err));
+	tq_config_free(cfg);	/* copied */
+	freeReplyObject(harness_cmd("CONFIG RESETSTAT"));
+	memset(a, 0, sizeof a);
+	for (i = 0; i < 8; i++) {
+		a[i].p = p;
+		a[i].n = 500;
+		assert_int_equal(pthread_create(&th[i], NULL, producer_thread,
+		    &a[i]), 0);
+	}
+	for (i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		ok += a[i].ok;
+		exist += a[i].exist;
+		other += a[i].other;
+	}
+	s = harness_str("INFO commandstats");
+	calls = strstr(s, "cmdstat_evalsha:calls=") != NULL ?
+	    strtoll(strstr(s, "cmdstat_evalsha:calls=") + 22, NULL, 10) : 0;
+	free(s);
+	print_message("# 8 threads, 4000 tasks: %lld script calls\n", calls);
+	assert_int_equal(other, 0);
+	assert_int_equal(exist, 7);
+	assert_int_equal(ok, 4000 - 7);
+	assert_int_equal(harness_int("HGET tq:{shared}:stats enqueued"),
+	    4000 - 7);
+	assert_int_equal(harness_int("ZCARD tq:{shared}:sched"), 8 * 72);
+	assert_int_equal(harness_int("LLEN tq:{shared}:ready:0"),
+	    4000 - 7 - 8 * 72);
+	assert_int_equal(harness_int("HEXISTS tq:{shared}:t only-once"), 1);
+	assert_true(calls < 4000);
+	/* The ids handed back are the tasks'. */
+	assert_true(harness_in_ready("shared", 0, a[3].first_id) ||
+	    harness_int("ZSCORE tq:{shared}:sched %s", a[3].first_id) > 0);
+	assert_invariants("shared");
+	tq_producer_free(p);
+	tq_producer_free(NULL);
+}
+
 /* Counters and the per-second history after a known sequence. */
 static void
 test_stats_history(void **state)
@@ -1839,6 +1942,7 @@ main(void)
 		T(test_blocking_wakeup),
 		T(test_blocking_timeout),
 		T(test_batch),
+		T(test_producer),
 		T(test_stats_history),
 		T(test_queues),
 		T(test_inspect),
