@@ -117,7 +117,7 @@ tq_reclaim(struct tq_client *c, const char *queue, int max, int *reclaimed,
 {
 	struct tq_keys		*k;
 	struct tq_queue_policy	 policy;
-	const char		*keys[8], *args[2 + TQ_BACKOFF_STEPS];
+	const char		*keys[9], *args[2 + TQ_BACKOFF_STEPS];
 	char			 n[16], deadmax[24];
 	char			 delays[TQ_BACKOFF_STEPS][24];
 	long long		 a, b;
@@ -134,6 +134,7 @@ tq_reclaim(struct tq_client *c, const char *queue, int max, int *reclaimed,
 	keys[5] = k->k[TQ_K_DEAD];
 	keys[6] = k->k[TQ_K_STATS];
 	keys[7] = k->k[TQ_K_HIST];
+	keys[8] = k->k[TQ_K_IDS];
 	snprintf(n, sizeof n, "%d", max > 0 ? max : 1);
 	snprintf(deadmax, sizeof deadmax, "%lld", (long long)policy.dead_max);
 	args[0] = n;
@@ -145,7 +146,7 @@ tq_reclaim(struct tq_client *c, const char *queue, int max, int *reclaimed,
 		    policy.retry_cap_ms, i + 1, tq_random_unit()));
 		args[2 + i] = delays[i];
 	}
-	if (tq_admin_pair(c, TQ_SCRIPT_RECLAIM, keys, 8, args,
+	if (tq_admin_pair(c, TQ_SCRIPT_RECLAIM, keys, 9, args,
 	    2 + TQ_BACKOFF_STEPS, &a, &b, err) != 0)
 		return (-1);
 	/* The reclaimed are now in retry: have tqd look at this queue. */
@@ -285,7 +286,7 @@ tq_dead_purge(struct tq_client *c, const char *queue, const char *const *ids,
     size_t nids, long long *done, long long *missing, struct tq_error *err)
 {
 	struct tq_keys	*k;
-	const char	*keys[3], *fixed[1];
+	const char	*keys[4], *fixed[1];
 	char		 max[16];
 	long long	 d, m;
 	size_t		 i;
@@ -299,9 +300,10 @@ tq_dead_purge(struct tq_client *c, const char *queue, const char *const *ids,
 	keys[0] = k->k[TQ_K_DEAD];
 	keys[1] = k->k[TQ_K_BODY];
 	keys[2] = k->k[TQ_K_META];
+	keys[3] = k->k[TQ_K_IDS];
 	snprintf(max, sizeof max, "%d", TQ_ADMIN_BATCH);
 	fixed[0] = max;
-	if (tq_dead_apply(c, TQ_SCRIPT_PURGE, keys, 3, fixed, 1, ids, nids,
+	if (tq_dead_apply(c, TQ_SCRIPT_PURGE, keys, 4, fixed, 1, ids, nids,
 	    &d, &m, err) != 0)
 		return (-1);
 	if (done != NULL)
@@ -316,7 +318,7 @@ tq_dead_trim(struct tq_client *c, const char *queue, long long max_count,
     int64_t max_age_ms, int max, int *removed, struct tq_error *err)
 {
 	struct tq_keys	*k;
-	const char	*keys[3], *args[3];
+	const char	*keys[4], *args[3];
 	char		 count[24], age[24], n[16];
 	redisReply	*reply;
 	int		 rc = 0;
@@ -326,6 +328,7 @@ tq_dead_trim(struct tq_client *c, const char *queue, long long max_count,
 	keys[0] = k->k[TQ_K_DEAD];
 	keys[1] = k->k[TQ_K_BODY];
 	keys[2] = k->k[TQ_K_META];
+	keys[3] = k->k[TQ_K_IDS];
 	snprintf(count, sizeof count, "%lld", max_count > 0 ? max_count : 0);
 	snprintf(age, sizeof age, "%lld",
 	    (long long)(max_age_ms > 0 ? max_age_ms : 0));
@@ -333,7 +336,7 @@ tq_dead_trim(struct tq_client *c, const char *queue, long long max_count,
 	args[0] = count;
 	args[1] = age;
 	args[2] = n;
-	reply = tq_client_eval(c, TQ_SCRIPT_TRIM, keys, 3, args, 3, err);
+	reply = tq_client_eval(c, TQ_SCRIPT_TRIM, keys, 4, args, 3, err);
 	if (reply == NULL)
 		return (-1);
 	if (reply->type == REDIS_REPLY_INTEGER) {

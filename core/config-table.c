@@ -138,6 +138,11 @@ const struct tq_config_table_entry tq_config_table[] = {
 	{ .section = "queue", .name = "result_ttl", .type = TQ_CONFIG_DURATION,
 	  .dflt = "24h", .min = 1 * SEC, .max = 365 * DAY,
 	  .help = "How long the result of a finished task is kept." },
+	{ .section = "queue", .name = "id_ttl", .type = TQ_CONFIG_DURATION,
+	  .dflt = "1h", .min = 0, .max = 30 * DAY,
+	  .help = "How long the id a producer chose stays taken once its "
+	  "task is done, so that an enqueue sent again after its reply was "
+	  "lost makes no second task (0: only while the task exists)." },
 	{ .section = "queue", .name = "max_payload", .type = TQ_CONFIG_SIZE,
 	  .dflt = "1M", .min = 1, .max = 512 * MIB,
 	  .help = "Largest payload (JSON text) that enqueue accepts." },

@@ -968,6 +968,7 @@ static const struct {
 	{ "dead_max", offsetof(struct tq_queue_policy, dead_max) },
 	{ "dead_max_age", offsetof(struct tq_queue_policy, dead_max_age_ms) },
 	{ "result_ttl", offsetof(struct tq_queue_policy, result_ttl_ms) },
+	{ "id_ttl", offsetof(struct tq_queue_policy, id_ttl_ms) },
 	{ "max_payload", offsetof(struct tq_queue_policy, max_payload) },
 	{ "rate_limit", offsetof(struct tq_queue_policy, rate_limit) },
 	{ "dead_requeue_after",

@@ -30,6 +30,7 @@ static const char *const keys_suffix[TQ_NQKEYS] = {
 	[TQ_K_WAKE] = "wake",
 	[TQ_K_PAUSED] = "paused",
 	[TQ_K_RATE] = "rate",
+	[TQ_K_IDS] = "ids",
 };
 
 /*

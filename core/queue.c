@@ -175,7 +175,8 @@ tq_pending_argv(struct tq_client *c, struct tq_pending *p, const char **keys,
 	keys[3] = k->k[TQ_K_WAKE];
 	keys[4] = k->k[TQ_K_STATS];
 	keys[5] = k->k[TQ_K_HIST];
-	keys[6] = p->ukey;
+	keys[6] = k->k[TQ_K_IDS];
+	keys[7] = p->ukey;
 	snprintf(cap, caplen, "%d", TQ_WAKE_MAX);
 	args[0] = p->id;
 	args[1] = p->body;
@@ -184,7 +185,7 @@ tq_pending_argv(struct tq_client *c, struct tq_pending *p, const char **keys,
 	args[4] = p->unique;
 	args[5] = cap;
 	args[6] = p->given;
-	return (p->ukey != NULL ? 7 : 6);
+	return (p->ukey != NULL ? 8 : 7);
 }
 
 /*
@@ -232,6 +233,7 @@ tq_run_argv(struct tq_client *c, struct tq_pending *tasks,
 	keys[4] = k->k[TQ_K_HIST];
 	for (i = 0; i <= TQ_PRIORITY_MAX; i++)
 		keys[5 + i] = k->k[TQ_K_READY0 + i];
+	keys[6 + TQ_PRIORITY_MAX] = k->k[TQ_K_IDS];
 	snprintf(cap, caplen, "%d", TQ_WAKE_MAX);
 	args[0] = cap;
 	for (i = 0; i < run->n; i++) {
@@ -245,7 +247,7 @@ tq_run_argv(struct tq_client *c, struct tq_pending *tasks,
 	}
 }
 
-#define TQ_MANY_NKEYS	(5 + TQ_PRIORITY_MAX + 1)
+#define TQ_MANY_NKEYS	(5 + TQ_PRIORITY_MAX + 1 + 1)
 
 /* Append run's script call to the pipeline (scripts prepared). */
 static void
@@ -593,7 +595,7 @@ tq_fail_token(struct tq_client *c, const char *queue, const char *id,
 {
 	struct tq_keys		*k = tq_client_keys(c, queue);
 	struct tq_queue_policy	 policy;
-	const char		*keys[8], *args[6];
+	const char		*keys[9], *args[6];
 	char			 delay[24], deadmax[24], *msg;
 	redisReply		*reply;
 
@@ -612,13 +614,14 @@ tq_fail_token(struct tq_client *c, const char *queue, const char *id,
 	keys[5] = k->k[TQ_K_DEAD];
 	keys[6] = k->k[TQ_K_STATS];
 	keys[7] = k->k[TQ_K_HIST];
+	keys[8] = k->k[TQ_K_IDS];
 	args[0] = id;
 	args[1] = token;
 	args[2] = msg;
 	args[3] = permanent ? "1" : "0";
 	args[4] = delay;
 	args[5] = deadmax;
-	reply = tq_client_eval(c, TQ_SCRIPT_FAIL, keys, 8, args, 6, err);
+	reply = tq_client_eval(c, TQ_SCRIPT_FAIL, keys, 9, args, 6, err);
 	free(msg);
 	if (reply == NULL)
 		return (-1);
@@ -892,8 +895,8 @@ tq_ack(struct tq_client *c, struct tq_task *t, const char *result,
 {
 	struct tq_keys		*k = tq_client_keys(c, tq_task_queue(t));
 	struct tq_queue_policy	 policy;
-	const char		*keys[7], *args[4];
-	char			 ttl[24], *rkey;
+	const char		*keys[8], *args[5];
+	char			 ttl[24], idttl[24], *rkey;
 	redisReply		*reply;
 
 	tq_config_policy(tq_client_config(c), tq_task_queue(t), &policy);
@@ -905,6 +908,7 @@ tq_ack(struct tq_client *c, struct tq_task *t, const char *result,
 	rkey = tq_key_result(tq_client_namespace(c), tq_task_queue(t),
 	    tq_task_id(t));
 	snprintf(ttl, sizeof ttl, "%lld", (long long)policy.result_ttl_ms);
+	snprintf(idttl, sizeof idttl, "%lld", (long long)policy.id_ttl_ms);
 	keys[0] = k->k[TQ_K_ACTIVE];
 	keys[1] = k->k[TQ_K_LEASE];
 	keys[2] = k->k[TQ_K_BODY];
@@ -912,11 +916,13 @@ tq_ack(struct tq_client *c, struct tq_task *t, const char *result,
 	keys[4] = k->k[TQ_K_STATS];
 	keys[5] = k->k[TQ_K_HIST];
 	keys[6] = rkey;
+	keys[7] = k->k[TQ_K_IDS];
 	args[0] = tq_task_id(t);
 	args[1] = tq_task_token(t);
 	args[2] = result != NULL ? result : "";
 	args[3] = ttl;
-	reply = tq_client_eval(c, TQ_SCRIPT_ACK, keys, 7, args, 4, err);
+	args[4] = idttl;
+	reply = tq_client_eval(c, TQ_SCRIPT_ACK, keys, 8, args, 5, err);
 	free(rkey);
 	if (reply == NULL)
 		return (-1);
@@ -939,28 +945,31 @@ tq_ack_group(struct tq_client *c, struct tq_task *const *tasks,
 	struct tq_keys		*k = tq_client_keys(c, queue);
 	struct tq_queue_policy	 policy;
 	const char		**keys, **args, *res;
-	char			 ttl[24], **rkeys;
+	char			 ttl[24], idttl[24], **rkeys;
 	struct tq_error		 e;
 	redisReply		*reply;
-	size_t			 i, nkeys = 6, nres = 0;
+	size_t			 i, nkeys = 7, nres = 0;
 
 	tq_config_policy(tq_client_config(c), queue, &policy);
 	snprintf(ttl, sizeof ttl, "%lld", (long long)policy.result_ttl_ms);
-	keys = tq_xcalloc(6 + n, sizeof *keys);
+	snprintf(idttl, sizeof idttl, "%lld", (long long)policy.id_ttl_ms);
+	keys = tq_xcalloc(7 + n, sizeof *keys);
 	rkeys = tq_xcalloc(n, sizeof *rkeys);
-	args = tq_xcalloc(1 + 3 * n, sizeof *args);
+	args = tq_xcalloc(2 + 3 * n, sizeof *args);
 	keys[0] = k->k[TQ_K_ACTIVE];
 	keys[1] = k->k[TQ_K_LEASE];
 	keys[2] = k->k[TQ_K_BODY];
 	keys[3] = k->k[TQ_K_META];
 	keys[4] = k->k[TQ_K_STATS];
 	keys[5] = k->k[TQ_K_HIST];
+	keys[6] = k->k[TQ_K_IDS];
 	args[0] = ttl;
+	args[1] = idttl;
 	for (i = 0; i < n; i++) {
 		res = results != NULL ? results[idx[i]] : NULL;
-		args[1 + 3 * i] = tq_task_id(tasks[idx[i]]);
-		args[2 + 3 * i] = tq_task_token(tasks[idx[i]]);
-		args[3 + 3 * i] = res != NULL ? res : "";
+		args[2 + 3 * i] = tq_task_id(tasks[idx[i]]);
+		args[3 + 3 * i] = tq_task_token(tasks[idx[i]]);
+		args[4 + 3 * i] = res != NULL ? res : "";
 		if (res != NULL && *res != '\0') {
 			rkeys[nres] = tq_key_result(tq_client_namespace(c),
 			    queue, tq_task_id(tasks[idx[i]]));
@@ -969,7 +978,7 @@ tq_ack_group(struct tq_client *c, struct tq_task *const *tasks,
 	}
 	tq_error_clear(&e);
 	reply = tq_client_eval(c, TQ_SCRIPT_ACK_MANY, keys, (int)nkeys, args,
-	    (int)(1 + 3 * n), &e);
+	    (int)(2 + 3 * n), &e);
 	for (i = 0; i < n; i++) {
 		if (reply == NULL)
 			errs[idx[i]] = e;

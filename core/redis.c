@@ -440,7 +440,13 @@ tq_redis_discard(struct tq_redis *r)
 	}
 }
 
-/* Error-reply prefixes our scripts and Redis use, and what they mean. */
+/*
+ * Error-reply prefixes our scripts and Redis use, and what they mean.  A
+ * server that is loading its data, running a long script, or has no
+ * master or cluster yet did not run the command and will later: that is
+ * the link being down for a while (TQ_ECONN), which every caller rides
+ * out with its backoff, not a refusal.
+ */
 static const struct {
 	const char	*prefix;
 	enum tq_errcode	 code;
@@ -450,6 +456,11 @@ static const struct {
 	{ "TQLEASE ", TQ_ELEASE, 1 },
 	{ "NOAUTH", TQ_ECONN, 0 },
 	{ "WRONGPASS", TQ_ECONN, 0 },
+	{ "LOADING", TQ_ECONN, 0 },
+	{ "BUSY", TQ_ECONN, 0 },
+	{ "MASTERDOWN", TQ_ECONN, 0 },
+	{ "CLUSTERDOWN", TQ_ECONN, 0 },
+	{ "TRYAGAIN", TQ_ECONN, 0 },
 	{ "NOPERM", TQ_EREDIS, 0 },
 	{ "OOM", TQ_EREDIS, 0 },
 	{ "READONLY", TQ_EREDIS, 0 },

@@ -584,7 +584,8 @@ int
 tq_task_info_fill(struct tq_task_info *info, const char *queue,
     const char *body, const char *meta)
 {
-	cJSON	*json, *mjson;
+	cJSON		*json, *mjson;
+	const cJSON	*node;
 
 	if (body == NULL)
 		return (-1);
@@ -595,15 +596,18 @@ tq_task_info_fill(struct tq_task_info *info, const char *queue,
 		return (-1);
 	}
 	info->id = task_info_str(json, "id");
-	info->queue = task_info_str(json, "queue");
-	info->type = task_info_str(json, "type");
-	/* tq writes neither when they are the queue the task is in. */
-	if (cJSON_GetObjectItemCaseSensitive(json, "queue") == NULL &&
-	    queue != NULL)
-		info->queue = tq_xstrdup(queue);
-	if (cJSON_GetObjectItemCaseSensitive(json, "type") == NULL &&
-	    info->queue != NULL)
+	/*
+	 * As the worker reads it (tq_task_from_reply): the queue the task
+	 * is stored in wins over the body's, and a type that is absent or
+	 * null is the queue's name.
+	 */
+	info->queue = queue != NULL ? tq_xstrdup(queue) :
+	    task_info_str(json, "queue");
+	node = cJSON_GetObjectItemCaseSensitive(json, "type");
+	if ((node == NULL || cJSON_IsNull(node)) && info->queue != NULL)
 		info->type = tq_xstrdup(info->queue);
+	else
+		info->type = task_info_str(json, "type");
 	info->payload = task_payload_text(body, strlen(body),
 	    cJSON_GetObjectItemCaseSensitive(json, "payload"));
 	info->priority = task_info_int(json, "priority", 0);

@@ -298,6 +298,7 @@ enum tq_qkey {
 	TQ_K_WAKE,	/* LIST of wake-up tokens for blocked workers */
 	TQ_K_PAUSED,	/* STRING, exists while paused */
 	TQ_K_RATE,	/* HASH tokens, ts: the rate limit's bucket */
+	TQ_K_IDS,	/* ZSET producers' ids -> 0 live, or forget-at ms */
 	TQ_K_READY0,	/* LIST, priority 0 ... */
 	TQ_K_READY9 = TQ_K_READY0 + TQ_PRIORITY_MAX,
 	TQ_NQKEYS

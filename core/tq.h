@@ -183,6 +183,7 @@ struct tq_queue_policy {
 	int64_t		dead_max;	/* dead letters kept (count) */
 	int64_t		dead_max_age_ms;/* dead letters kept (age) */
 	int64_t		result_ttl_ms;	/* how long results are kept */
+	int64_t		id_ttl_ms;	/* a done task's own id stays taken */
 	int64_t		max_payload;	/* bytes */
 	int64_t		rate_limit;	/* tasks per second; 0: none */
 	int64_t		dead_requeue_after_ms; /* 0: never */

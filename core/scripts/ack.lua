@@ -1,6 +1,7 @@
 -- ack: an active task succeeded; optionally keep its result.
--- KEYS: 1 active, 2 lease, 3 t, 4 m, 5 stats, 6 hist, 7 res:ID
--- ARGV: 1 id, 2 token, 3 result JSON ("" for none), 4 result_ttl_ms
+-- KEYS: 1 active, 2 lease, 3 t, 4 m, 5 stats, 6 hist, 7 res:ID, 8 ids
+-- ARGV: 1 id, 2 token, 3 result JSON ("" for none), 4 result_ttl_ms,
+--       5 id_ttl_ms
 -- Returns 1, or 0 when the task is already gone (a retried ack).
 -- Errors: "TQLEASE ..." when the token does not own the task.
 local id = ARGV[1]
@@ -23,6 +24,7 @@ if ARGV[3] ~= '' then
 end
 redis.call('HDEL', KEYS[3], id)
 redis.call('HDEL', KEYS[4], id)
+tq_ids_done(KEYS[8], {id}, 1, now, tonumber(ARGV[5]))
 redis.call('HINCRBY', KEYS[5], 'processed', 1)
 tq_hist(KEYS[6], now, 0, 1, 0)
 return 1

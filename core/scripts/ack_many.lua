@@ -1,23 +1,24 @@
 -- ack_many: many active tasks of one queue succeeded; the worker's
 -- batched form of ack (same checks, same effects, per task).
--- KEYS: 1 active, 2 lease, 3 t, 4 m, 5 stats, 6 hist, then res:ID for
---       each task with a result, in the order of the tasks
--- ARGV: 1 result_ttl_ms, then 3 per task: id, token, result ("" for none)
+-- KEYS: 1 active, 2 lease, 3 t, 4 m, 5 stats, 6 hist, 7 ids, then res:ID
+--       for each task with a result, in the order of the tasks
+-- ARGV: 1 result_ttl_ms, 2 id_ttl_ms, then 3 per task: id, token, result
+--       ("" for none)
 -- Returns one integer per task: 1 acked, 0 already gone (a retried ack),
 -- -1 the token does not own the task (its lease was lost).
 local now = tq_now()
 local ids, nids = {}, 0
-for i = 2, #ARGV, 3 do
+for i = 3, #ARGV, 3 do
 	nids = nids + 1
 	ids[nids] = ARGV[i]
 end
 local toks = redis.call('HMGET', KEYS[2], unpack(ids))
 -- Counters instead of #t: the length operator searches.
 local out, done, ndone = {}, {}, 0
-local r = 6
+local r = 7
 for j = 1, nids do
 	local id = ids[j]
-	local a = 2 + (j - 1) * 3
+	local a = 3 + (j - 1) * 3
 	local result = ARGV[a + 2]
 	if result ~= '' then
 		r = r + 1
@@ -46,6 +47,7 @@ if ndone > 0 then
 	if redis.call('EXISTS', KEYS[4]) == 1 then
 		redis.call('HDEL', KEYS[4], unpack(done))
 	end
+	tq_ids_done(KEYS[7], done, ndone, now, tonumber(ARGV[2]))
 	redis.call('HINCRBY', KEYS[5], 'processed', ndone)
 	tq_hist(KEYS[6], now, 0, ndone, 0)
 end

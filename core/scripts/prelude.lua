@@ -103,9 +103,60 @@ local function tq_wake(key, n, cap)
 	redis.call('LTRIM', key, 0, cap - 1)
 end
 
+-- A producer's own ids (the ids key: a sorted set) are remembered after
+-- their tasks are done, so that an enqueue sent again after its reply
+-- was lost makes no second task.  A live task's id scores 0 (the body
+-- in t is what refuses a second one); a done task's, when it is
+-- forgotten.  Queues that never see such ids have no ids key, and pay
+-- one EXISTS a call.
+
+-- Whether a producer's id is taken: a live task, or a done one not yet
+-- forgotten.
+local function tq_id_taken(t, ids, id, now)
+	if redis.call('HEXISTS', t, id) == 1 then
+		return true
+	end
+	local s = tonumber(redis.call('ZSCORE', ids, id))
+	return s ~= nil and s > now
+end
+
+-- Forget up to n done ids whose time has come (bounded work).
+local function tq_ids_prune(ids, now, n)
+	local old = redis.call('ZRANGEBYSCORE', ids, 1, now, 'LIMIT', 0, n)
+	if #old > 0 then
+		redis.call('ZREM', ids, unpack(old))
+	end
+end
+
+-- Tasks done[1..n] are done: their producer ids, if they had any, are
+-- kept until now + ttl_ms (0: forgotten at once).
+local function tq_ids_done(ids, done, n, now, ttl_ms)
+	if n == 0 or redis.call('EXISTS', ids) == 0 then
+		return
+	end
+	if ttl_ms <= 0 then
+		redis.call('ZREM', ids, unpack(done, 1, n))
+		return
+	end
+	local z = {}
+	for i = 1, n do
+		z[2 * i - 1] = now + ttl_ms
+		z[2 * i] = done[i]
+	end
+	redis.call('ZADD', ids, 'XX', unpack(z))
+	tq_ids_prune(ids, now, n + 16)
+end
+
+-- Tasks gone for good (purged, trimmed): forget their ids now.
+local function tq_ids_gone(ids, gone, n)
+	if n > 0 and redis.call('EXISTS', ids) == 1 then
+		redis.call('ZREM', ids, unpack(gone, 1, n))
+	end
+end
+
 -- Record a failed attempt of an active task whose lease is already
 -- removed: retry after delay while attempts are left, else dead.
--- k = {t, m, retry, dead, stats, hist}.  Returns 'retry' or 'dead'.
+-- k = {t, m, retry, dead, stats, hist, ids}.  Returns 'retry' or 'dead'.
 local function tq_failed(k, id, why, permanent, delay, dead_max, now)
 	local body = redis.call('HGET', k.t, id)
 	local meta = tq_decode(redis.call('HGET', k.m, id)) or {}
@@ -139,6 +190,7 @@ local function tq_failed(k, id, why, permanent, delay, dead_max, now)
 					redis.call('HDEL', k.t, o)
 					redis.call('HDEL', k.m, o)
 				end
+				tq_ids_gone(k.ids, old, #old)
 			end
 		end
 		return 'dead'

@@ -1,5 +1,5 @@
 -- trim: dead-letter retention, by count (oldest first) and by age.
--- KEYS: 1 dead, 2 t, 3 m
+-- KEYS: 1 dead, 2 t, 3 m, 4 ids
 -- ARGV: 1 max_count (0: no cap), 2 max_age_ms (0: no cap), 3 max per call
 -- Returns the number removed.
 local left = tonumber(ARGV[3])
@@ -25,4 +25,5 @@ for _, id in ipairs(ids) do
 	redis.call('HDEL', KEYS[2], id)
 	redis.call('HDEL', KEYS[3], id)
 end
+tq_ids_gone(KEYS[4], ids, #ids)
 return #ids

@@ -427,6 +427,82 @@ test_duplicate_id(void **state)
 	assert_invariants("dup");
 }
 
+/*
+ * A producer's id stays taken once its task is done, for [queue] id_ttl,
+ * so that an enqueue sent again after its reply was lost (the task ran
+ * meanwhile) makes no second task; purging a dead task frees its id at
+ * once; with id_ttl 0 an id is taken only while its task exists.
+ */
+static void
+test_id_remembered(void **state)
+{
+	struct tq_config	*cfg = harness_config();
+	struct tq_client	*c, *c0;
+	struct tq_enqueue_opts	 o;
+	struct tq_task		*t;
+	struct tq_error		 err;
+	const char		*sel[1] = { "pay-2" };
+	long long		 done, missing;
+	int64_t			 now;
+	char			*s;
+
+	(void)state;
+	MUST(tq_config_set(cfg, "queue idq", "id_ttl", "400ms", &err));
+	MUST(tq_config_set(cfg, "queue idq0", "id_ttl", "0", &err));
+	c = harness_client_cfg(cfg);
+	tq_enqueue_opts_init(&o);
+	o.id = "pay-1";
+	free(harness_enqueue(c, "idq", "{}", &o));
+	assert_int_equal(harness_int("ZSCORE tq:{idq}:ids pay-1"), 0);
+	t = harness_take(c, "idq", 30000, NULL);
+	MUST(tq_ack(c, t, NULL, &err));
+	tq_task_free(t);
+	now = harness_redis_ms();
+	s = harness_str("ZSCORE tq:{idq}:ids pay-1");
+	assert_in_range(strtoll(s, NULL, 10), now, now + 400);
+	free(s);
+	o.queue = "idq";
+	MUST_FAIL(tq_enqueue(c, "job", "{}", &o, NULL, &err), TQ_EEXIST);
+	assert_int_equal(harness_int("HGET tq:{idq}:stats enqueued"), 1);
+	/* Forgotten after id_ttl: the id is free again. */
+	harness_sleep_ms(450);
+	MUST(tq_enqueue(c, "job", "{}", &o, NULL, &err));
+	assert_int_equal(harness_int("HGET tq:{idq}:stats enqueued"), 2);
+	assert_invariants("idq");
+
+	/* A dead task's id is taken until it is purged. */
+	o.id = "pay-2";
+	o.max_retries = 0;
+	MUST(tq_enqueue(c, "job", "{}", &o, NULL, &err));
+	/* First out: pay-1's second task, then pay-2. */
+	t = harness_take(c, "idq", 30000, NULL);
+	assert_string_equal(tq_task_id(t), "pay-1");
+	MUST(tq_ack(c, t, NULL, &err));
+	tq_task_free(t);
+	t = harness_take(c, "idq", 30000, NULL);
+	assert_string_equal(tq_task_id(t), "pay-2");
+	MUST(tq_fail(c, t, "no", 0, &err));
+	tq_task_free(t);
+	MUST_FAIL(tq_enqueue(c, "job", "{}", &o, NULL, &err), TQ_EEXIST);
+	MUST(tq_dead_purge(c, "idq", sel, 1, &done, &missing, &err));
+	assert_null(harness_str("ZSCORE tq:{idq}:ids pay-2"));
+	MUST(tq_enqueue(c, "job", "{}", &o, NULL, &err));
+
+	/* id_ttl 0: taken only while the task exists; nothing kept. */
+	c0 = c;
+	tq_enqueue_opts_init(&o);
+	o.id = "pay-3";
+	o.queue = "idq0";
+	MUST(tq_enqueue(c0, "job", "{}", &o, NULL, &err));
+	t = harness_take(c0, "idq0", 30000, NULL);
+	MUST(tq_ack(c0, t, NULL, &err));
+	tq_task_free(t);
+	assert_int_equal(harness_int("EXISTS tq:{idq0}:ids"), 0);
+	MUST(tq_enqueue(c0, "job", "{}", &o, NULL, &err));
+	assert_invariants("idq0");
+	tq_config_free(cfg);
+}
+
 /* Refused input writes nothing at all to Redis. */
 static void
 test_invalid_input(void **state)
@@ -1927,6 +2003,7 @@ main(void)
 		T(test_delayed),
 		T(test_unique),
 		T(test_duplicate_id),
+		T(test_id_remembered),
 		T(test_invalid_input),
 		T(test_ack_result),
 		T(test_stale_token),

@@ -559,6 +559,23 @@ test_info_fill(void **state TQ_UNUSED)
 	assert_null(info->error);
 	tq_task_info_free(info);
 
+	/*
+	 * As the worker reads them: the queue stored in wins over the
+	 * body's, and a type absent or null is the queue's name.
+	 */
+	info = tq_xcalloc(1, sizeof *info);
+	assert_int_equal(tq_task_info_fill(info, "q", "{\"type\":null,"
+	    "\"queue\":\"other\"}", NULL), 0);
+	assert_string_equal(info->queue, "q");
+	assert_string_equal(info->type, "q");
+	tq_task_info_free(info);
+	info = tq_xcalloc(1, sizeof *info);
+	assert_int_equal(tq_task_info_fill(info, NULL, "{\"queue\":\"b\"}",
+	    NULL), 0);
+	assert_string_equal(info->queue, "b");
+	assert_string_equal(info->type, "b");
+	tq_task_info_free(info);
+
 	/* Arrays: every record and the array; NULL is fine. */
 	arr = tq_xcalloc(2, sizeof *arr);
 	arr[0] = tq_xcalloc(1, sizeof *arr[0]);
@@ -614,6 +631,7 @@ test_keys(void **state TQ_UNUSED)
 		"tq:{email}:active", "tq:{email}:lease", "tq:{email}:retry",
 		"tq:{email}:dead", "tq:{email}:stats", "tq:{email}:hist",
 		"tq:{email}:wake", "tq:{email}:paused", "tq:{email}:rate",
+		"tq:{email}:ids",
 		"tq:{email}:ready:0", "tq:{email}:ready:1",
 		"tq:{email}:ready:2", "tq:{email}:ready:3",
 		"tq:{email}:ready:4", "tq:{email}:ready:5",
@@ -624,7 +642,7 @@ test_keys(void **state TQ_UNUSED)
 	char		*s;
 	int		 i;
 
-	assert_int_equal(TQ_NQKEYS, 22);
+	assert_int_equal(TQ_NQKEYS, 23);
 	tq_keys_init(&k, "tq", "email");
 	for (i = 0; i < TQ_NQKEYS; i++)
 		assert_string_equal(k.k[i], want[i]);
