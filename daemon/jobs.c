@@ -6,7 +6,8 @@
  *   leader   take or renew the leader lease (every tqd)
  *   promote  promote queues whose due-time hint has come (leader, [tqd] tick)
  *   reclaim  fail tasks whose lease expired (leader, reclaim_interval)
- *   scan     refresh the queue list and check the marker (every tqd); as
+ *   scan     refresh the queue list, check the marker and, after an
+ *            outage, the server's settings again (every tqd); as
  *            leader also promote every queue (the safety net for lost
  *            hints), apply dead-letter retention and auto-requeue, forget
  *            dead workers and warn about stuck queues (scan_interval)
@@ -332,6 +333,8 @@ jobs_scan(struct tqd *d)
 		return;
 	jobs_queues(d, names, n);
 	tq_strv_free(names, n);
+	if (!d->server_checked)
+		tqd_check_server(d);
 	jobs_marker(d);
 	if (!d->leader)
 		return;

@@ -100,8 +100,7 @@ int
 tqd_redis(struct tqd *d, int rc, const struct tq_error *err,
     const char *doing)
 {
-	int	link = err != NULL && (err->code == TQ_ECONN ||
-		    err->code == TQ_ETIMEOUT);
+	int	link;
 
 	if (rc == 0) {
 		if (d->redis_down)
@@ -110,13 +109,19 @@ tqd_redis(struct tqd *d, int rc, const struct tq_error *err,
 		d->redis_down = 0;
 		return (rc);
 	}
+	/* Only now: on success libtq leaves *err as the caller had it. */
+	link = err != NULL && (err->code == TQ_ECONN ||
+	    err->code == TQ_ETIMEOUT);
 	if (!link)
 		tqd_log(TQD_LOG_ERROR, "%s: %s", doing, err->msg);
 	else if (!d->redis_down)
 		tqd_log(TQD_LOG_ERROR, "%s: %s; retrying with backoff", doing,
 		    err->msg);
-	if (link)
+	if (link) {
 		d->redis_down = 1;
+		/* The server we reconnect to may be another (a fail-over). */
+		d->server_checked = 0;
+	}
 	return (rc);
 }
 
@@ -184,8 +189,13 @@ tqd_config_path(const char *opt)
 	return (NULL);
 }
 
-/* Loud start-up warnings about settings that break "nothing lost". */
-static void
+/*
+ * Loud warnings about settings that break "nothing lost", at start-up
+ * and again each time the link to Redis comes back (jobs_scan): a Redis
+ * down at start-up is checked once it answers, and a restarted or
+ * failed-over one may not be configured as the old one was.
+ */
+void
 tqd_check_server(struct tqd *d)
 {
 	struct tq_server_info	info;
@@ -194,6 +204,7 @@ tqd_check_server(struct tqd *d)
 	if (tqd_redis(d, tq_server_info(d->c, &info, &err), &err,
 	    "server info") != 0)
 		return;
+	d->server_checked = 1;
 	tqd_log(TQD_LOG_INFO, "Redis %s at %s", info.version,
 	    tq_client_address(d->c));
 	if (info.maxmemory_policy[0] != '\0' &&

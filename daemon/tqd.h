@@ -94,6 +94,7 @@ struct tqd {
 	int			 redis_down;
 	int			 again;		/* the job that ran has more to do */
 	int			 marker_checked;
+	int			 server_checked; /* since the link came up */
 
 	struct tqd_queue	*queues;
 	size_t			 nqueues;
@@ -115,6 +116,7 @@ int		 tqd_redis(struct tqd *d, int rc, const struct tq_error *err,
 		     const char *doing);
 
 struct tq_config *tqd_config_read(struct tqd *d, char *errbuf, size_t len);
+void		 tqd_check_server(struct tqd *d);
 
 /* schedule.c */
 int		 schedule_load(const struct tq_config *cfg,
