@@ -34,6 +34,9 @@
 static int	check_url(const char *, struct tq_error *);
 static int	check_host(const char *, struct tq_error *);
 static int	check_socket(const char *, struct tq_error *);
+static int	check_cluster(const char *, struct tq_error *);
+static int	check_sentinels(const char *, struct tq_error *);
+static int	check_master(const char *, struct tq_error *);
 static int	check_namespace(const char *, struct tq_error *);
 
 const struct tq_config_table_section tq_config_table_sections[] = {
@@ -63,9 +66,39 @@ const struct tq_config_table_entry tq_config_table[] = {
 	/* [redis] */
 	{ .section = "redis", .name = "url", .type = TQ_CONFIG_STRING,
 	  .dflt = "", .flags = TQ_CONFIG_URL, .check = check_url,
-	  .help = "A Redis URL: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or "
-	  "unix://[[USER]:PASSWORD@]/PATH[?db=N].  When set, it overrides "
-	  "host, port, socket, db, user and password." },
+	  .help = "A Redis URL: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], "
+	  "redis-cluster://[[USER]:PASSWORD@]HOST:PORT[,HOST:PORT...], "
+	  "redis-sentinel://[[USER]:PASSWORD@]HOST[:PORT][,...]/MASTER[/DB] "
+	  "or unix://[[USER]:PASSWORD@]/PATH[?db=N].  When set, it "
+	  "overrides host, port, socket, db, cluster, sentinels, user and "
+	  "password." },
+	{ .section = "redis", .name = "min_replicas_ack",
+	  .type = TQ_CONFIG_INT, .dflt = "0", .min = 0, .max = 16,
+	  .help = "Replicas that must have a new task before its enqueue "
+	  "counts as done (Redis WAIT): with 1, a master that dies just "
+	  "after an enqueue cannot take the task with it, for a round trip "
+	  "more per enqueue call.  One not confirmed in replicas_timeout is "
+	  "reported as a lost link: its outcome is unknown.  Other writes "
+	  "do not wait: one lost can make a task run again, not lose it.  "
+	  "0: no waiting." },
+	{ .section = "redis", .name = "replicas_timeout",
+	  .type = TQ_CONFIG_DURATION, .dflt = "1s", .min = 1 * MSEC,
+	  .max = 1 * MINUTE,
+	  .help = "How long an enqueue waits for min_replicas_ack replicas." },
+	{ .section = "redis", .name = "sentinels", .type = TQ_CONFIG_STRING,
+	  .dflt = "", .check = check_sentinels,
+	  .help = "Redis Sentinel: HOST[:PORT][,HOST[:PORT]...] of Sentinels "
+	  "(port 26379 by default) to ask where master_name is, again "
+	  "whenever the link to it breaks, so that the programs follow a "
+	  "failover.  When set, host, port and socket are not used." },
+	{ .section = "redis", .name = "master_name", .type = TQ_CONFIG_STRING,
+	  .dflt = "mymaster", .check = check_master,
+	  .help = "The name the Sentinels know the master by." },
+	{ .section = "redis", .name = "cluster", .type = TQ_CONFIG_STRING,
+	  .dflt = "", .check = check_cluster,
+	  .help = "Redis Cluster: some of its nodes, HOST:PORT[,HOST:PORT...], "
+	  "to learn the slot map from (the others are found there).  When "
+	  "set, host, port, socket and db are not used." },
 	{ .section = "redis", .name = "host", .type = TQ_CONFIG_STRING,
 	  .dflt = "127.0.0.1", .check = check_host,
 	  .help = "Host name or IP address of Redis." },
@@ -348,6 +381,44 @@ check_url(const char *value, struct tq_error *err)
 		return (-1);
 	tq_url_done(&url);
 	return (0);
+}
+
+static int
+check_cluster(const char *value, struct tq_error *err)
+{
+	struct tq_url	 url;
+	char		*s;
+	int		 rc;
+
+	if (*value == '\0')
+		return (0);
+	s = tq_xasprintf("redis-cluster://%s", value);
+	rc = tq_url_parse(s, &url, err);
+	free(s);
+	tq_url_done(&url);
+	return (rc);
+}
+
+static int
+check_sentinels(const char *value, struct tq_error *err)
+{
+	struct tq_url	 url;
+	char		*s;
+	int		 rc;
+
+	if (*value == '\0')
+		return (0);
+	s = tq_xasprintf("redis-sentinel://%s/m", value);
+	rc = tq_url_parse(s, &url, err);
+	free(s);
+	tq_url_done(&url);
+	return (rc);
+}
+
+static int
+check_master(const char *value, struct tq_error *err)
+{
+	return (tq_check_name("master name", value, err));
 }
 
 static int

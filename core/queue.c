@@ -474,6 +474,19 @@ tq_pending_send(struct tq_client *c, struct tq_pending *tasks, size_t n,
 			}
 		}
 	}
+	/*
+	 * With redis.min_replicas_ack: stored counts only once replicas
+	 * have it; unconfirmed, each stored task's outcome is unknown.
+	 */
+	if (tq_redis_confirm(tq_client_redis(c), &broken) != 0) {
+		for (i = 0; i < n; i++) {
+			if (tasks[i].error.code == TQ_OK)
+				tasks[i].error = broken;
+		}
+		if (err != NULL)
+			*err = broken;
+		return (-1);
+	}
 	return (0);
 }
 
@@ -780,33 +793,16 @@ static int
 tq_dequeue_wait(struct tq_client *c, const struct tq_dequeue_opts *o,
     int64_t left_ms, struct tq_error *err)
 {
-	const char	**argv;
-	char		  timeout[32];
-	redisReply	 *reply;
+	const char	**keys;
 	size_t		  i;
-	int		  rc = 0;
+	int		  rc;
 
-	argv = tq_xreallocarray(NULL, o->nqueues + 2, sizeof *argv);
-	argv[0] = "BLPOP";
+	keys = tq_xreallocarray(NULL, o->nqueues, sizeof *keys);
 	for (i = 0; i < o->nqueues; i++)
-		argv[1 + i] = tq_client_keys(c, o->queues[i])->k[TQ_K_WAKE];
-	snprintf(timeout, sizeof timeout, "%.3f", (double)left_ms / 1000);
-	argv[1 + o->nqueues] = timeout;
-	if (tq_redis_ensure(tq_client_redis(c), err) != 0) {
-		free(argv);
-		return (-1);
-	}
-	tq_redis_set_block(tq_client_redis(c), left_ms);
-	reply = tq_redis_command(tq_client_redis(c), err,
-	    (int)o->nqueues + 2, argv, NULL);
-	tq_redis_set_block(tq_client_redis(c), 0);
-	free(argv);
-	if (reply == NULL)
-		return (-1);
-	rc = tq_redis_reply_error(tq_client_redis(c), reply, err);
-	if (rc == 0)
-		rc = reply->type == REDIS_REPLY_ARRAY;
-	freeReplyObject(reply);
+		keys[i] = tq_client_keys(c, o->queues[i])->k[TQ_K_WAKE];
+	rc = tq_redis_blpop(tq_client_redis(c), keys, o->nqueues, left_ms,
+	    err);
+	free(keys);
 	return (rc);
 }
 

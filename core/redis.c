@@ -17,6 +17,17 @@
  * it twice is safe.  What this file does guarantee is that a connection
  * closed by the server while we were idle is noticed before a command is
  * written to it (stale_check), so a Redis restart costs no failed call.
+ *
+ * With Redis Sentinel, the server is whatever master the Sentinels name:
+ * asked before every (re)connection, and checked with ROLE once
+ * connected, so that after a failover the programs follow the new
+ * master on their next reconnect, and a demoted one that answers
+ * READONLY is left at once.
+ *
+ * Configured for Redis Cluster, a struct tq_redis is a router instead
+ * (cluster.c): every call below is handed to it, and it routes each
+ * command to a node by its key's hash slot over node connections, which
+ * are plain struct tq_redis of this file again.  Callers see one API.
  */
 
 #include <sys/time.h>
@@ -30,6 +41,11 @@
 
 #define TQ_BACKOFF_FIRST_MS	100
 #define TQ_IDLE_CHECK_MS	1000	/* probe links idle longer than this */
+
+struct tq_redis;
+static int	tq_redis_preload(struct tq_redis *, struct tq_error *);
+static int	tq_redis_wait_acks(struct tq_redis *, struct tq_error *);
+static void	tq_redis_set_block(struct tq_redis *, int64_t);
 
 struct tq_redis {
 	redisContext	*ctx;
@@ -48,6 +64,12 @@ struct tq_redis {
 	unsigned	 generation;	/* connections made so far */
 
 	char		 sha[TQ_NSCRIPTS][41];	/* "" until loaded */
+	int		 preload;	/* load every script on connecting */
+	int		 min_acks;	/* replicas a write must reach */
+	int64_t		 acks_timeout_ms;
+	int		 unconfirmed;	/* pipelined writes not yet WAITed */
+
+	struct tq_cluster *cl;		/* a cluster: the router does it all */
 };
 
 static struct timeval
@@ -81,6 +103,49 @@ tq_redis_new(const struct tq_config *cfg, struct tq_error *err)
 	r->keepalive = (int)tq_config_int(cfg, "redis", "keepalive");
 	r->backoff_max_ms = tq_config_int(cfg, "redis", "reconnect_max");
 	r->backoff_ms = TQ_BACKOFF_FIRST_MS;
+	r->min_acks = (int)tq_config_int(cfg, "redis", "min_replicas_ack");
+	r->acks_timeout_ms = tq_config_int(cfg, "redis", "replicas_timeout");
+	if (r->url.master != NULL) {
+		free(r->address);
+		r->address = tq_xasprintf("master %s (sentinel)",
+		    r->url.master);
+	} else if (r->url.nseeds > 0) {
+		if (r->url.db != 0) {
+			tq_error_set(err, TQ_ECONFIG, "a Redis Cluster has "
+			    "database 0 alone (redis.db is %d)", r->url.db);
+			tq_redis_free(r);
+			return (NULL);
+		}
+		r->cl = tq_cluster_new(r, &r->url);
+	}
+	return (r);
+}
+
+struct tq_redis *
+tq_redis_new_node(const struct tq_redis *proto, const char *host, int port,
+    int preload)
+{
+	struct tq_redis	*r;
+
+	r = tq_xcalloc(1, sizeof *r);
+	r->url.host = tq_xstrdup(host);
+	r->url.port = port;
+	if (proto->url.user != NULL)
+		r->url.user = tq_xstrdup(proto->url.user);
+	if (proto->url.password != NULL)
+		r->url.password = tq_xstrdup(proto->url.password);
+	if (strchr(host, ':') != NULL)
+		r->address = tq_xasprintf("[%s]:%d", host, port);
+	else
+		r->address = tq_xasprintf("%s:%d", host, port);
+	r->connect_ms = proto->connect_ms;
+	r->command_ms = proto->command_ms;
+	r->keepalive = proto->keepalive;
+	r->backoff_max_ms = proto->backoff_max_ms;
+	r->backoff_ms = TQ_BACKOFF_FIRST_MS;
+	r->preload = preload;
+	r->min_acks = proto->min_acks;
+	r->acks_timeout_ms = proto->acks_timeout_ms;
 	return (r);
 }
 
@@ -89,6 +154,7 @@ tq_redis_free(struct tq_redis *r)
 {
 	if (r == NULL)
 		return;
+	tq_cluster_free(r->cl);
 	if (r->ctx != NULL)
 		redisFree(r->ctx);
 	tq_url_done(&r->url);
@@ -99,6 +165,8 @@ tq_redis_free(struct tq_redis *r)
 const char *
 tq_redis_address(const struct tq_redis *r)
 {
+	if (r->cl != NULL)
+		return (tq_cluster_address(r->cl));
 	return (r->address);
 }
 
@@ -110,6 +178,8 @@ tq_redis_address(const struct tq_redis *r)
 unsigned
 tq_redis_generation(const struct tq_redis *r)
 {
+	if (r->cl != NULL)
+		return (tq_cluster_generation(r->cl));
 	return (r->generation);
 }
 
@@ -168,6 +238,84 @@ tq_redis_handshake(struct tq_redis *r, int argc, const char **argv,
 	return (rc);
 }
 
+/*
+ * Where the Sentinels say the master is: into r->url's host and port,
+ * and r->address.  The first Sentinel that knows wins.
+ */
+static int
+tq_redis_discover(struct tq_redis *r, struct tq_error *err)
+{
+	struct timeval	 tv = tq_tv(r->connect_ms);
+	const char	*argv[3] = { "SENTINEL", "get-master-addr-by-name",
+			    NULL };
+	redisContext	*ctx;
+	redisReply	*reply;
+	size_t		 i;
+	long		 port;
+	int		 found = 0;
+
+	argv[2] = r->url.master;
+	for (i = 0; i < r->url.nseeds && !found; i++) {
+		ctx = redisConnectWithTimeout(r->url.seeds[i].host,
+		    r->url.seeds[i].port, tv);
+		if (ctx == NULL)
+			tq_oom(sizeof (redisContext));
+		if (ctx->err == 0) {
+			redisSetTimeout(ctx, tq_tv(r->command_ms));
+			reply = redisCommandArgv(ctx, 3, argv, NULL);
+			if (reply != NULL && reply->type == REDIS_REPLY_ARRAY &&
+			    reply->elements == 2 &&
+			    reply->element[0]->type == REDIS_REPLY_STRING &&
+			    reply->element[1]->type == REDIS_REPLY_STRING &&
+			    (port = strtol(reply->element[1]->str, NULL,
+			    10)) > 0 && port < 65536) {
+				free(r->url.host);
+				r->url.host = tq_xstrdup(
+				    reply->element[0]->str);
+				r->url.port = (int)port;
+				found = 1;
+			}
+			if (reply != NULL)
+				freeReplyObject(reply);
+		}
+		redisFree(ctx);
+	}
+	if (!found) {
+		tq_error_set(err, TQ_ECONN, "no Sentinel (%s:%d...) knows "
+		    "master %s", r->url.seeds[0].host, r->url.seeds[0].port,
+		    r->url.master);
+		return (-1);
+	}
+	free(r->address);
+	r->address = tq_xasprintf("%s:%d (master %s)", r->url.host,
+	    r->url.port, r->url.master);
+	return (0);
+}
+
+/* After a Sentinel's word: the server must say it is the master. */
+static int
+tq_redis_check_master(struct tq_redis *r, struct tq_error *err)
+{
+	const char	*argv[1] = { "ROLE" };
+	redisReply	*reply;
+	int		 rc = -1;
+
+	if ((reply = redisCommandArgv(r->ctx, 1, argv, NULL)) == NULL) {
+		tq_redis_ctx_error(r, r->ctx, "ROLE", err);
+		return (-1);
+	}
+	if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+	    reply->element[0]->type == REDIS_REPLY_STRING &&
+	    strcmp(reply->element[0]->str, "master") == 0)
+		rc = 0;
+	else
+		tq_error_set(err, TQ_ECONN, "Redis at %s is not master %s "
+		    "(yet): a failover under way?", r->address,
+		    r->url.master);
+	freeReplyObject(reply);
+	return (rc);
+}
+
 static int
 tq_redis_connect(struct tq_redis *r, struct tq_error *err)
 {
@@ -181,6 +329,8 @@ tq_redis_connect(struct tq_redis *r, struct tq_error *err)
 		    r->last_error, (long long)(r->retry_at_ms - now));
 		return (-1);
 	}
+	if (r->url.master != NULL && tq_redis_discover(r, err) != 0)
+		goto fail;
 	if (r->url.path != NULL)
 		r->ctx = redisConnectUnixWithTimeout(r->url.path, tv);
 	else
@@ -212,10 +362,18 @@ tq_redis_connect(struct tq_redis *r, struct tq_error *err)
 		if (tq_redis_handshake(r, 2, argv, err) != 0)
 			goto fail;
 	}
+	if (r->url.master != NULL && tq_redis_check_master(r, err) != 0)
+		goto fail;
 	r->backoff_ms = TQ_BACKOFF_FIRST_MS;
 	r->retry_at_ms = 0;
 	r->last_used_ms = tq_monotonic_ms();
 	r->generation++;
+	/*
+	 * A cluster node gets every script now: a pipeline that meets a
+	 * script not yet loaded on its node could not stop to load it.
+	 */
+	if (r->preload && tq_redis_preload(r, err) != 0)
+		goto fail;
 	return (0);
 
 fail:
@@ -256,6 +414,8 @@ tq_redis_stale_check(struct tq_redis *r)
 int
 tq_redis_ensure(struct tq_redis *r, struct tq_error *err)
 {
+	if (r->cl != NULL)
+		return (tq_cluster_ensure(r->cl, err));
 	tq_redis_stale_check(r);
 	if (r->ctx != NULL)
 		return (0);
@@ -283,9 +443,78 @@ tq_redis_load(struct tq_redis *r, int script, struct tq_error *err)
 	return (rc);
 }
 
+/*
+ * WAIT until min_acks replicas have every write of this connection so
+ * far: 0, or -1 with TQ_ECONN when they did not within the timeout.  The
+ * write did happen on the master, but a failover now could lose it, so
+ * its outcome is as unknown as after a lost link, and the caller treats
+ * it so (a producer sends it again with the same id).
+ */
+static int
+tq_redis_wait_acks(struct tq_redis *r, struct tq_error *err)
+{
+	const char	*argv[3];
+	char		 n[16], ms[24];
+	redisReply	*reply;
+	long long	 got;
+
+	snprintf(n, sizeof n, "%d", r->min_acks);
+	snprintf(ms, sizeof ms, "%lld", (long long)r->acks_timeout_ms);
+	argv[0] = "WAIT";
+	argv[1] = n;
+	argv[2] = ms;
+	r->unconfirmed = 0;
+	tq_redis_set_block(r, r->acks_timeout_ms);
+	reply = tq_redis_command(r, err, 3, argv, NULL);
+	tq_redis_set_block(r, 0);
+	if (reply == NULL)
+		return (-1);
+	got = reply->type == REDIS_REPLY_INTEGER ? reply->integer : -1;
+	freeReplyObject(reply);
+	if (got >= r->min_acks)
+		return (0);
+	tq_error_set(err, TQ_ECONN, "Redis at %s: an enqueue reached %lld of "
+	    "the %d replicas asked for (redis.min_replicas_ack) within %lld "
+	    "ms; its outcome is unknown", r->address, got < 0 ? 0 : got,
+	    r->min_acks, (long long)r->acks_timeout_ms);
+	return (-1);
+}
+
+int
+tq_redis_confirm(struct tq_redis *r, struct tq_error *err)
+{
+	if (r->cl != NULL)
+		return (tq_cluster_confirm(r->cl, err));
+	if (!r->unconfirmed || r->min_acks == 0 || r->ctx == NULL)
+		return (0);
+	return (tq_redis_wait_acks(r, err));
+}
+
+void
+tq_redis_mark_write(struct tq_redis *r)
+{
+	r->unconfirmed = 1;
+}
+
+/* Load every script (a cluster node, just connected). */
+static int
+tq_redis_preload(struct tq_redis *r, struct tq_error *err)
+{
+	int	i;
+
+	for (i = 0; i < TQ_NSCRIPTS; i++) {
+		if (tq_redis_load(r, i, err) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
 int
 tq_redis_prepare(struct tq_redis *r, int script, struct tq_error *err)
 {
+	/* Cluster nodes load every script as they connect. */
+	if (r->cl != NULL)
+		return (tq_cluster_ensure(r->cl, err));
 	if (tq_redis_ensure(r, err) != 0)
 		return (-1);
 	if (r->sha[script][0] != '\0')
@@ -299,6 +528,8 @@ tq_redis_command(struct tq_redis *r, struct tq_error *err, int argc,
 {
 	redisReply	*reply;
 
+	if (r->cl != NULL)
+		return (tq_cluster_command(r->cl, err, argc, argv, lens));
 	if (tq_redis_ensure(r, err) != 0)
 		return (NULL);
 	reply = redisCommandArgv(r->ctx, argc, argv, lens);
@@ -360,6 +591,9 @@ tq_redis_eval(struct tq_redis *r, int script, int nkeys, const char **keys,
 	redisReply	 *reply = NULL;
 	int		  argc, attempt;
 
+	if (r->cl != NULL)
+		return (tq_cluster_eval(r->cl, script, nkeys, keys, nargs,
+		    args, arglens, err));
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (tq_redis_prepare(r, script, err) != 0)
 			return (NULL);
@@ -368,8 +602,18 @@ tq_redis_eval(struct tq_redis *r, int script, int nkeys, const char **keys,
 		reply = tq_redis_command(r, err, argc, argv, lens);
 		free(argv);
 		free(lens);
-		if (reply == NULL || !tq_reply_is_noscript(reply))
+		if (reply == NULL)
+			return (NULL);
+		if (!tq_reply_is_noscript(reply)) {
+			/* An error reply wrote nothing: no WAIT for it. */
+			if (reply->type != REDIS_REPLY_ERROR &&
+			    tq_script_confirms(script) && r->min_acks > 0 &&
+			    tq_redis_wait_acks(r, err) != 0) {
+				freeReplyObject(reply);
+				return (NULL);
+			}
 			return (reply);
+		}
 		/* The server lost its script cache: load and go again. */
 		freeReplyObject(reply);
 		reply = NULL;
@@ -384,6 +628,10 @@ void
 tq_redis_append(struct tq_redis *r, int argc, const char **argv,
     const size_t *lens)
 {
+	if (r->cl != NULL) {
+		tq_cluster_append(r->cl, argc, argv, lens);
+		return;
+	}
 	/* Only after tq_redis_ensure/prepare succeeded. */
 	if (r->ctx == NULL)
 		return;
@@ -401,11 +649,18 @@ tq_redis_append_eval(struct tq_redis *r, int script, int nkeys,
 	char		  nk[16];
 	int		  argc;
 
+	if (r->cl != NULL) {
+		tq_cluster_append_eval(r->cl, script, nkeys, keys, nargs,
+		    args, arglens);
+		return;
+	}
 	argc = tq_redis_evalv(r, script, nkeys, keys, nargs, args, arglens,
 	    &argv, &lens, nk, sizeof nk);
 	tq_redis_append(r, argc, argv, lens);
 	free(argv);
 	free(lens);
+	if (tq_script_confirms(script))
+		r->unconfirmed = 1;
 }
 
 redisReply *
@@ -413,6 +668,8 @@ tq_redis_reply(struct tq_redis *r, struct tq_error *err)
 {
 	void	*reply = NULL;
 
+	if (r->cl != NULL)
+		return (tq_cluster_reply(r->cl, err));
 	if (r->ctx == NULL || r->pending == 0) {
 		tq_error_set(err, TQ_ECONN, "connection to Redis at %s lost",
 		    r->address);
@@ -434,6 +691,10 @@ tq_redis_discard(struct tq_redis *r)
 {
 	redisReply	*reply;
 
+	if (r->cl != NULL) {
+		tq_cluster_discard(r->cl);
+		return;
+	}
 	while (r->ctx != NULL && r->pending > 0) {
 		if ((reply = tq_redis_reply(r, NULL)) != NULL)
 			freeReplyObject(reply);
@@ -481,6 +742,13 @@ tq_redis_reply_error(struct tq_redis *r, const redisReply *reply,
 		return (0);
 	if (tq_reply_is_noscript(reply))
 		memset(r->sha, 0, sizeof r->sha);
+	/* A master the Sentinels demoted: ask them again, at once. */
+	if (r->url.master != NULL && strncmp(reply->str, "READONLY", 8) == 0) {
+		tq_redis_drop(r);
+		tq_error_set(err, TQ_ECONN, "Redis at %s is a replica now: %s",
+		    r->address, reply->str);
+		return (-1);
+	}
 	for (i = 0; i < TQ_NITEMS(tq_reply_errors); i++) {
 		n = strlen(tq_reply_errors[i].prefix);
 		if (strncmp(reply->str, tq_reply_errors[i].prefix, n) != 0)
@@ -498,9 +766,164 @@ tq_redis_reply_error(struct tq_redis *r, const redisReply *reply,
  * Allow the next commands to wait block_ms longer than the command
  * timeout (a blocking pop); 0 restores the plain timeout.
  */
-void
+static void
 tq_redis_set_block(struct tq_redis *r, int64_t block_ms)
 {
 	if (r->ctx != NULL)
 		redisSetTimeout(r->ctx, tq_tv(r->command_ms + block_ms));
+}
+
+int
+tq_redis_blpop(struct tq_redis *r, const char *const *keys, size_t nkeys,
+    int64_t timeout_ms, struct tq_error *err)
+{
+	const char	**argv;
+	char		  timeout[32];
+	redisReply	 *reply;
+	size_t		  i;
+	int		  rc;
+
+	if (r->cl != NULL)
+		return (tq_cluster_blpop(r->cl, keys, nkeys, timeout_ms, err));
+	argv = tq_xreallocarray(NULL, nkeys + 2, sizeof *argv);
+	argv[0] = "BLPOP";
+	for (i = 0; i < nkeys; i++)
+		argv[1 + i] = keys[i];
+	snprintf(timeout, sizeof timeout, "%.3f", (double)timeout_ms / 1000);
+	argv[1 + nkeys] = timeout;
+	if (tq_redis_ensure(r, err) != 0) {
+		free(argv);
+		return (-1);
+	}
+	tq_redis_set_block(r, timeout_ms);
+	reply = tq_redis_command(r, err, (int)nkeys + 2, argv, NULL);
+	tq_redis_set_block(r, 0);
+	free(argv);
+	if (reply == NULL)
+		return (-1);
+	rc = tq_redis_reply_error(r, reply, err);
+	if (rc == 0)
+		rc = reply->type == REDIS_REPLY_ARRAY;
+	freeReplyObject(reply);
+	return (rc);
+}
+
+/* ------------------------------------------------------------------ */
+/* For cluster.c: a node connection's pipeline, by hand                */
+
+int
+tq_redis_fd(const struct tq_redis *r)
+{
+	return (r->ctx != NULL ? r->ctx->fd : -1);
+}
+
+int
+tq_redis_pending(const struct tq_redis *r)
+{
+	return (r->ctx != NULL ? r->pending : 0);
+}
+
+char *
+tq_redis_format(int argc, const char **argv, const size_t *lens,
+    size_t *len)
+{
+	char	*cmd;
+	int	 n;
+
+	if ((n = redisFormatCommandArgv(&cmd, argc, argv, lens)) < 0)
+		tq_oom(0);
+	*len = (size_t)n;
+	return (cmd);
+}
+
+char *
+tq_redis_format_eval(struct tq_redis *r, int script, int nkeys,
+    const char **keys, int nargs, const char **args, const size_t *arglens,
+    size_t *len)
+{
+	const char	**argv;
+	size_t		 *lens;
+	char		  nk[16], *cmd;
+	int		  argc;
+
+	argc = tq_redis_evalv(r, script, nkeys, keys, nargs, args, arglens,
+	    &argv, &lens, nk, sizeof nk);
+	cmd = tq_redis_format(argc, argv, lens, len);
+	free(argv);
+	free(lens);
+	return (cmd);
+}
+
+void
+tq_redis_format_free(char *cmd)
+{
+	redisFreeCommand(cmd);
+}
+
+void
+tq_redis_append_formatted(struct tq_redis *r, const char *cmd, size_t len)
+{
+	/* Only after tq_redis_ensure succeeded. */
+	if (r->ctx == NULL)
+		return;
+	if (redisAppendFormattedCommand(r->ctx, cmd, len) != REDIS_OK)
+		tq_oom(0);
+	r->pending++;
+}
+
+int
+tq_redis_flush(struct tq_redis *r, struct tq_error *err)
+{
+	int	done = 0;
+
+	if (r->ctx == NULL) {
+		tq_error_set(err, TQ_ECONN, "connection to Redis at %s lost",
+		    r->address);
+		return (-1);
+	}
+	while (!done) {
+		if (redisBufferWrite(r->ctx, &done) != REDIS_OK) {
+			tq_redis_ctx_error(r, r->ctx, "write", err);
+			tq_redis_drop(r);
+			return (-1);
+		}
+	}
+	r->last_used_ms = tq_monotonic_ms();
+	return (0);
+}
+
+int
+tq_redis_try_reply(struct tq_redis *r, redisReply **out, struct tq_error *err)
+{
+	void	*reply = NULL;
+
+	*out = NULL;
+	if (r->ctx == NULL || r->pending == 0) {
+		tq_error_set(err, TQ_ECONN, "connection to Redis at %s lost",
+		    r->address);
+		return (-1);
+	}
+	if (redisGetReplyFromReader(r->ctx, &reply) != REDIS_OK)
+		goto broken;
+	/* Nothing whole buffered: read what the socket has (it is ready). */
+	if (reply == NULL && (redisBufferRead(r->ctx) != REDIS_OK ||
+	    redisGetReplyFromReader(r->ctx, &reply) != REDIS_OK))
+		goto broken;
+	if (reply == NULL)
+		return (0);
+	r->pending--;
+	r->last_used_ms = tq_monotonic_ms();
+	*out = reply;
+	return (1);
+
+broken:
+	tq_redis_ctx_error(r, r->ctx, "read", err);
+	tq_redis_drop(r);
+	return (-1);
+}
+
+void
+tq_redis_close(struct tq_redis *r)
+{
+	tq_redis_drop(r);
 }

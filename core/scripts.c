@@ -15,38 +15,50 @@
 static const struct {
 	const char	*name;
 	const char	*source;
+	int		 confirm;	/* WAIT for replicas after it */
 } tq_scripts[TQ_NSCRIPTS] = {
-	[TQ_SCRIPT_ENQUEUE] = { "enqueue", tq_lua_enqueue },
-	[TQ_SCRIPT_ENQUEUE_MANY] = { "enqueue_many", tq_lua_enqueue_many },
-	[TQ_SCRIPT_DEQUEUE] = { "dequeue", tq_lua_dequeue },
-	[TQ_SCRIPT_ACK] = { "ack", tq_lua_ack },
-	[TQ_SCRIPT_ACK_MANY] = { "ack_many", tq_lua_ack_many },
-	[TQ_SCRIPT_FAIL] = { "fail", tq_lua_fail },
-	[TQ_SCRIPT_EXTEND] = { "extend", tq_lua_extend },
-	[TQ_SCRIPT_RELEASE] = { "release", tq_lua_release },
-	[TQ_SCRIPT_PROMOTE] = { "promote", tq_lua_promote },
-	[TQ_SCRIPT_RECLAIM] = { "reclaim", tq_lua_reclaim },
-	[TQ_SCRIPT_REQUEUE] = { "requeue", tq_lua_requeue },
-	[TQ_SCRIPT_PURGE] = { "purge", tq_lua_purge },
-	[TQ_SCRIPT_TRIM] = { "trim", tq_lua_trim },
-	[TQ_SCRIPT_PAUSE] = { "pause", tq_lua_pause },
-	[TQ_SCRIPT_RESUME] = { "resume", tq_lua_resume },
-	[TQ_SCRIPT_STATS] = { "stats", tq_lua_stats },
-	[TQ_SCRIPT_INSPECT] = { "inspect", tq_lua_inspect },
-	[TQ_SCRIPT_DEADLIST] = { "deadlist", tq_lua_deadlist },
-	[TQ_SCRIPT_DUE] = { "due", tq_lua_due },
-	[TQ_SCRIPT_SETTLE] = { "settle", tq_lua_settle },
-	[TQ_SCRIPT_LEADER] = { "leader", tq_lua_leader },
-	[TQ_SCRIPT_FSCK_READY] = { "fsck_ready", tq_lua_fsck_ready },
-	[TQ_SCRIPT_FSCK_SCAN] = { "fsck_scan", tq_lua_fsck_scan },
-	[TQ_SCRIPT_FSCK_FIX] = { "fsck_fix", tq_lua_fsck_fix },
-	[TQ_SCRIPT_FINDREADY] = { "findready", tq_lua_findready },
+	/*
+	 * Only enqueues acknowledge something that a failover could lose:
+	 * any other write lost with a master undoes a move (a task runs
+	 * again, at worst), never a task.
+	 */
+	[TQ_SCRIPT_ENQUEUE] = { "enqueue", tq_lua_enqueue, 1 },
+	[TQ_SCRIPT_ENQUEUE_MANY] = { "enqueue_many", tq_lua_enqueue_many, 1 },
+	[TQ_SCRIPT_DEQUEUE] = { "dequeue", tq_lua_dequeue, 0 },
+	[TQ_SCRIPT_ACK] = { "ack", tq_lua_ack, 0 },
+	[TQ_SCRIPT_ACK_MANY] = { "ack_many", tq_lua_ack_many, 0 },
+	[TQ_SCRIPT_FAIL] = { "fail", tq_lua_fail, 0 },
+	[TQ_SCRIPT_EXTEND] = { "extend", tq_lua_extend, 0 },
+	[TQ_SCRIPT_RELEASE] = { "release", tq_lua_release, 0 },
+	[TQ_SCRIPT_PROMOTE] = { "promote", tq_lua_promote, 0 },
+	[TQ_SCRIPT_RECLAIM] = { "reclaim", tq_lua_reclaim, 0 },
+	[TQ_SCRIPT_REQUEUE] = { "requeue", tq_lua_requeue, 0 },
+	[TQ_SCRIPT_PURGE] = { "purge", tq_lua_purge, 0 },
+	[TQ_SCRIPT_TRIM] = { "trim", tq_lua_trim, 0 },
+	[TQ_SCRIPT_PAUSE] = { "pause", tq_lua_pause, 0 },
+	[TQ_SCRIPT_RESUME] = { "resume", tq_lua_resume, 0 },
+	[TQ_SCRIPT_STATS] = { "stats", tq_lua_stats, 0 },
+	[TQ_SCRIPT_INSPECT] = { "inspect", tq_lua_inspect, 0 },
+	[TQ_SCRIPT_DEADLIST] = { "deadlist", tq_lua_deadlist, 0 },
+	[TQ_SCRIPT_DUE] = { "due", tq_lua_due, 0 },
+	[TQ_SCRIPT_SETTLE] = { "settle", tq_lua_settle, 0 },
+	[TQ_SCRIPT_LEADER] = { "leader", tq_lua_leader, 0 },
+	[TQ_SCRIPT_FSCK_READY] = { "fsck_ready", tq_lua_fsck_ready, 0 },
+	[TQ_SCRIPT_FSCK_SCAN] = { "fsck_scan", tq_lua_fsck_scan, 0 },
+	[TQ_SCRIPT_FSCK_FIX] = { "fsck_fix", tq_lua_fsck_fix, 0 },
+	[TQ_SCRIPT_FINDREADY] = { "findready", tq_lua_findready, 0 },
 };
 
 const char *
 tq_script_name(int script)
 {
 	return (tq_scripts[script].name);
+}
+
+int
+tq_script_confirms(int script)
+{
+	return (tq_scripts[script].confirm);
 }
 
 const char *

@@ -54,6 +54,10 @@ char		*tq_xvasprintf(const char *fmt, va_list ap)
 TQ_NORETURN void tq_oom(size_t size);
 
 /* url.c -- parse redis:// and unix:// URLs (pure) */
+struct tq_url_seed {
+	char		*host;
+	int		 port;
+};
 struct tq_url {
 	char		*host;		/* NULL for unix sockets */
 	int		 port;
@@ -61,11 +65,22 @@ struct tq_url {
 	char		*user;		/* ACL user, or NULL */
 	char		*password;	/* or NULL */
 	int		 db;
+	/* Redis Cluster: the nodes to ask for the slot map (host and port
+	 * above are the first); nseeds is 0 for a single server.  With a
+	 * master name, the seeds are Redis Sentinels instead, to ask where
+	 * that master is. */
+	struct tq_url_seed *seeds;
+	size_t		 nseeds;
+	char		*master;	/* Sentinel's master name, or NULL */
 };
 /*
  * Parse redis://[[user]:pass@]host[:port][/db][?db=N] (host may be an
- * [IPv6] literal; port 6379 by default) or
- * unix://[[user]:pass@]/abs/path.sock[?db=N] into *out, whose strings are
+ * [IPv6] literal; port 6379 by default),
+ * redis-cluster://[[user]:pass@]host[:port][,host[:port]...] (database 0
+ * only), redis-sentinel://[[user]:pass@]host[:port][,...]/MASTER[/db]
+ * (the Sentinels, port 26379 by default, and the master's name; user and
+ * password are the master's) or unix://[[user]:pass@]/abs/path.sock[?db=N]
+ * into *out, whose strings are
  * new (free them with tq_url_done).  User, password and path are
  * percent-decoded.  On error (TQ_ECONFIG, naming the bad part but never
  * the password) *out is left empty and safe to pass to tq_url_done.
@@ -244,7 +259,78 @@ redisReply	*tq_redis_reply(struct tq_redis *r, struct tq_error *err);
 void		 tq_redis_discard(struct tq_redis *r);
 int		 tq_redis_reply_error(struct tq_redis *r,
 		     const redisReply *reply, struct tq_error *err);
-void		 tq_redis_set_block(struct tq_redis *r, int64_t block_ms);
+/*
+ * BLPOP on keys for up to timeout_ms: 1 when one of the lists gave an
+ * element, 0 when the time ran out, -1 on error.  Keys may be in
+ * different hash slots (cluster.c waits on each key's node at once).
+ */
+int		 tq_redis_blpop(struct tq_redis *r, const char *const *keys,
+		     size_t nkeys, int64_t timeout_ms, struct tq_error *err);
+/*
+ * With [redis] min_replicas_ack, an enqueue script is followed by a
+ * WAIT on its connection (tq_redis_eval does it); pipelined ones are
+ * confirmed by this, after their replies were read: 0, or -1 (TQ_ECONN:
+ * not confirmed, outcome unknown).  A no-op otherwise.
+ */
+int		 tq_redis_confirm(struct tq_redis *r, struct tq_error *err);
+void		 tq_redis_mark_write(struct tq_redis *r);
+/*
+ * For cluster.c: one node's connection, with the settings (timeouts,
+ * credentials) of proto; with preload it loads every script whenever it
+ * connects.  And its pipeline by hand: formatted commands appended
+ * (after tq_redis_ensure), written at once, replies read without
+ * blocking (1: *out set, 0: none yet, -1: the link broke).
+ */
+struct tq_redis	*tq_redis_new_node(const struct tq_redis *proto,
+		     const char *host, int port, int preload);
+int		 tq_redis_fd(const struct tq_redis *r);
+int		 tq_redis_pending(const struct tq_redis *r);
+char		*tq_redis_format(int argc, const char **argv,
+		     const size_t *lens, size_t *len);
+char		*tq_redis_format_eval(struct tq_redis *r, int script,
+		     int nkeys, const char **keys, int nargs,
+		     const char **args, const size_t *arglens, size_t *len);
+void		 tq_redis_format_free(char *cmd);
+void		 tq_redis_append_formatted(struct tq_redis *r,
+		     const char *cmd, size_t len);
+int		 tq_redis_flush(struct tq_redis *r, struct tq_error *err);
+int		 tq_redis_try_reply(struct tq_redis *r, redisReply **out,
+		     struct tq_error *err);
+void		 tq_redis_close(struct tq_redis *r);
+
+/* cluster.c -- Redis Cluster: slots, nodes, redirections */
+struct tq_cluster;
+/* A router over the nodes of url's seeds; connects on first use. */
+struct tq_cluster *tq_cluster_new(const struct tq_redis *proto,
+		     const struct tq_url *url);
+void		 tq_cluster_free(struct tq_cluster *cl);
+/* The hash slot of a key: CRC16 of its {hash tag}, or of the key. */
+unsigned	 tq_cluster_slot(const char *key, size_t len);
+/*
+ * Parse a "MOVED 3999 127.0.0.1:6381" or "ASK ..." error: 1 MOVED, 2
+ * ASK, 0 neither; the slot, host (of hostlen) and port.  Pure.
+ */
+int		 tq_cluster_redirect(const char *msg, unsigned *slot,
+		     char *host, size_t hostlen, int *port);
+const char	*tq_cluster_address(const struct tq_cluster *cl);
+unsigned	 tq_cluster_generation(const struct tq_cluster *cl);
+int		 tq_cluster_ensure(struct tq_cluster *cl, struct tq_error *err);
+redisReply	*tq_cluster_command(struct tq_cluster *cl, struct tq_error *err,
+		     int argc, const char **argv, const size_t *lens);
+redisReply	*tq_cluster_eval(struct tq_cluster *cl, int script, int nkeys,
+		     const char **keys, int nargs, const char **args,
+		     const size_t *arglens, struct tq_error *err);
+void		 tq_cluster_append(struct tq_cluster *cl, int argc,
+		     const char **argv, const size_t *lens);
+void		 tq_cluster_append_eval(struct tq_cluster *cl, int script,
+		     int nkeys, const char **keys, int nargs,
+		     const char **args, const size_t *arglens);
+redisReply	*tq_cluster_reply(struct tq_cluster *cl, struct tq_error *err);
+void		 tq_cluster_discard(struct tq_cluster *cl);
+int		 tq_cluster_confirm(struct tq_cluster *cl, struct tq_error *err);
+int		 tq_cluster_blpop(struct tq_cluster *cl,
+		     const char *const *keys, size_t nkeys, int64_t timeout_ms,
+		     struct tq_error *err);
 
 /* clock.c -- time, in milliseconds */
 int64_t		 tq_monotonic_ms(void);
@@ -282,6 +368,9 @@ enum tq_script {
 	TQ_NSCRIPTS
 };
 const char	*tq_script_name(int script);
+/* Whether replicas must have script's writes before they count
+ * ([redis] min_replicas_ack): the enqueues alone. */
+int		 tq_script_confirms(int script);
 const char	*tq_script_source(int script);
 
 /* keys.c -- key names (see docs/PROTOCOL.md); all strings are new */

@@ -385,6 +385,91 @@ url_unix(const char *s, struct tq_url *u, struct tq_error *err)
 	return (0);
 }
 
+/*
+ * host[:port][,host[:port]...] of a redis-cluster:// URL: the seeds, the
+ * first of them also in host and port.  A cluster has database 0 alone.
+ * For redis-sentinel:// (sentinel set), the Sentinels, then /MASTER and
+ * an optional /db.
+ */
+static int
+url_cluster(const char *s, struct tq_url *u, int sentinel,
+    struct tq_error *err)
+{
+	struct tq_url	 one;
+	struct tq_error	 e;
+	const char	*slash = NULL, *kind;
+	char		*part, *list = NULL;
+	size_t		 len;
+	int		 rc;
+
+	kind = sentinel ? "redis-sentinel" : "redis-cluster";
+	if (sentinel) {
+		if ((slash = strchr(s, '/')) == NULL || slash[1] == '\0' ||
+		    slash[1] == '/') {
+			tq_error_set(err, TQ_ECONFIG, "a redis-sentinel URL "
+			    "names the master: redis-sentinel://HOST[:PORT]"
+			    "[,...]/MASTER[/DB]");
+			return (-1);
+		}
+		len = strcspn(slash + 1, "/?#");
+		u->master = tq_xstrndup(slash + 1, len);
+		if (tq_check_name("master name", u->master, &e) != 0) {
+			tq_error_set(err, TQ_ECONFIG, "%s in redis-sentinel "
+			    "URL", e.msg);
+			return (-1);
+		}
+		if (slash[1 + len] == '/' && url_db(slash + 2 + len,
+		    strcspn(slash + 2 + len, "?#"), &u->db, err) != 0)
+			return (-1);
+		if (strpbrk(slash + 1 + len, "?#") != NULL) {
+			tq_error_set(err, TQ_ECONFIG, "a redis-sentinel URL "
+			    "takes no query or fragment");
+			return (-1);
+		}
+		s = list = tq_xstrndup(s, (size_t)(slash - s));
+	}
+	for (;;) {
+		len = strcspn(s, ",");
+		if (len == 0) {
+			tq_error_set(err, TQ_ECONFIG, "empty node in %s URL",
+			    kind);
+			free(list);
+			return (-1);
+		}
+		part = tq_xstrndup(s, len);
+		memset(&one, 0, sizeof one);
+		rc = url_tcp(part, &one, err);
+		/* A Sentinel's own port, when none is given. */
+		if (rc == 0 && sentinel && strchr(part, ']') == NULL &&
+		    strchr(part, ':') == NULL)
+			one.port = 26379;
+		free(part);
+		if (rc == 0 && (one.db != 0 || strpbrk(s, "/?#") != NULL)) {
+			tq_error_set(err, TQ_ECONFIG, "a redis-cluster URL "
+			    "names nodes only (a cluster has database 0 "
+			    "alone)");
+			rc = -1;
+		}
+		if (rc != 0) {
+			tq_url_done(&one);
+			free(list);
+			return (-1);
+		}
+		u->seeds = tq_xreallocarray(u->seeds, u->nseeds + 1,
+		    sizeof *u->seeds);
+		u->seeds[u->nseeds].host = one.host;
+		u->seeds[u->nseeds].port = one.port;
+		u->nseeds++;
+		if (s[len] == '\0')
+			break;
+		s += len + 1;
+	}
+	free(list);
+	u->host = tq_xstrdup(u->seeds[0].host);
+	u->port = u->seeds[0].port;
+	return (0);
+}
+
 int
 tq_url_parse(const char *url, struct tq_url *out, struct tq_error *err)
 {
@@ -419,6 +504,28 @@ tq_url_parse(const char *url, struct tq_url *out, struct tq_error *err)
 			rest = at + 1;
 		}
 		rc = url_tcp(rest, &u, err);
+	} else if (slen == 13 && strncasecmp(url, "redis-cluster", 13) == 0) {
+		if ((at = strrchr(rest, '@')) != NULL) {
+			if (url_userinfo(rest, (size_t)(at - rest), &u,
+			    err) != 0)
+				goto fail;
+			rest = at + 1;
+		}
+		rc = url_cluster(rest, &u, 0, err);
+	} else if (slen == 14 && strncasecmp(url, "redis-sentinel", 14) == 0) {
+		/* The userinfo ends at the last '@' before the master. */
+		p = strchr(rest, '/');
+		at = NULL;
+		for (sep = rest; (sep = strchr(sep, '@')) != NULL &&
+		    (p == NULL || sep < p); sep++)
+			at = sep;
+		if (at != NULL) {
+			if (url_userinfo(rest, (size_t)(at - rest), &u,
+			    err) != 0)
+				goto fail;
+			rest = at + 1;
+		}
+		rc = url_cluster(rest, &u, 1, err);
 	} else if (slen == 4 && strncasecmp(url, "unix", 4) == 0) {
 		rc = url_unix(rest, &u, err);
 	} else if (slen == 6 && strncasecmp(url, "rediss", 6) == 0) {
@@ -437,8 +544,8 @@ tq_url_parse(const char *url, struct tq_url *out, struct tq_error *err)
 		}
 		if (plain) {
 			tq_error_set(err, TQ_ECONFIG, "unsupported URL scheme "
-			    "'%.*s' (expected redis:// or unix://)", (int)slen,
-			    url);
+			    "'%.*s' (expected redis://, redis-cluster:// or "
+			    "unix://)", (int)slen, url);
 		} else {
 			tq_error_set(err, TQ_ECONFIG, "not a redis URL "
 			    "(expected redis:// or unix://)");
@@ -471,8 +578,15 @@ url_userinfo_end(char *url, char **start)
 	slen = (size_t)(sep - url);
 	rest = sep + 3;
 	if ((slen == 5 && strncasecmp(url, "redis", 5) == 0) ||
-	    (slen == 6 && strncasecmp(url, "rediss", 6) == 0))
+	    (slen == 6 && strncasecmp(url, "rediss", 6) == 0) ||
+	    (slen == 13 && strncasecmp(url, "redis-cluster", 13) == 0))
 		at = strrchr(rest, '@');
+	else if (slen == 14 && strncasecmp(url, "redis-sentinel", 14) == 0) {
+		/* The last '@' before the master's name. */
+		for (p = rest; (p = strchr(p, '@')) != NULL &&
+		    (strchr(rest, '/') == NULL || p < strchr(rest, '/')); p++)
+			at = p;
+	}
 	else if (slen == 4 && strncasecmp(url, "unix", 4) == 0 &&
 	    *rest != '/') {
 		for (p = rest; (p = strstr(p, "@/")) != NULL; p++)
@@ -501,10 +615,16 @@ tq_url_scrub(char *url)
 void
 tq_url_done(struct tq_url *url)
 {
+	size_t	i;
+
 	if (url == NULL)
 		return;
 	if (url->password != NULL)
 		explicit_bzero(url->password, strlen(url->password));
+	for (i = 0; i < url->nseeds; i++)
+		free(url->seeds[i].host);
+	free(url->seeds);
+	free(url->master);
 	free(url->host);
 	free(url->path);
 	free(url->user);
@@ -538,16 +658,33 @@ url_append(char **buf, size_t *len, size_t *size, const char *s,
 	(*buf)[*len] = '\0';
 }
 
+/* host:port, an IPv6 host in brackets. */
+static void
+url_host(char **buf, size_t *len, size_t *size, const char *host, int port)
+{
+	char	tail[16];
+
+	if (strchr(host, ':') != NULL) {
+		url_append(buf, len, size, "[", "[");
+		url_append(buf, len, size, host, ":%");
+		url_append(buf, len, size, "]", "]");
+	} else
+		url_append(buf, len, size, host, "");
+	snprintf(tail, sizeof tail, ":%d", port);
+	url_append(buf, len, size, tail, ":");
+}
+
 char *
 tq_url_format(const struct tq_url *url, int hide_password)
 {
 	char	*buf, tail[32];
-	size_t	 len = 0, size = 64;
+	size_t	 len = 0, size = 64, i;
 
 	buf = tq_xmalloc(size);
 	buf[0] = '\0';
 	url_append(&buf, &len, &size, url->path != NULL ? "unix://" :
-	    "redis://", ":/");
+	    url->master != NULL ? "redis-sentinel://" : url->nseeds > 0 ?
+	    "redis-cluster://" : "redis://", ":/-");
 	if (url->password != NULL) {
 		if (url->user != NULL)
 			url_append(&buf, &len, &size, url->user, "");
@@ -567,14 +704,24 @@ tq_url_format(const struct tq_url *url, int hide_password)
 		}
 		return (buf);
 	}
-	if (strchr(url->host, ':') != NULL) {
-		url_append(&buf, &len, &size, "[", "[");
-		url_append(&buf, &len, &size, url->host, ":%");
-		url_append(&buf, &len, &size, "]", "]");
-	} else
-		url_append(&buf, &len, &size, url->host, "");
-	snprintf(tail, sizeof tail, ":%d/%d", url->port, url->db);
-	url_append(&buf, &len, &size, tail, ":/");
+	if (url->nseeds == 0) {
+		url_host(&buf, &len, &size, url->host, url->port);
+		snprintf(tail, sizeof tail, "/%d", url->db);
+		url_append(&buf, &len, &size, tail, "/");
+		return (buf);
+	}
+	for (i = 0; i < url->nseeds; i++) {
+		if (i > 0)
+			url_append(&buf, &len, &size, ",", ",");
+		url_host(&buf, &len, &size, url->seeds[i].host,
+		    url->seeds[i].port);
+	}
+	if (url->master != NULL) {
+		url_append(&buf, &len, &size, "/", "/");
+		url_append(&buf, &len, &size, url->master, ":");
+		snprintf(tail, sizeof tail, "/%d", url->db);
+		url_append(&buf, &len, &size, tail, "/");
+	}
 	return (buf);
 }
 
@@ -583,6 +730,8 @@ tq_url_from_config(const struct tq_config *cfg, struct tq_url *out,
     struct tq_error *err)
 {
 	const char	*s;
+	char		*url;
+	int		 rc;
 
 	memset(out, 0, sizeof *out);
 	s = tq_config_str(cfg, "redis", "url");
@@ -604,8 +753,19 @@ tq_url_from_config(const struct tq_config *cfg, struct tq_url *out,
 		return (0);
 	}
 
-	s = tq_config_str(cfg, "redis", "socket");
-	if (*s != '\0')
+	s = tq_config_str(cfg, "redis", "cluster");
+	if (*s != '\0' || *tq_config_str(cfg, "redis", "sentinels") != '\0') {
+		if (*s != '\0')
+			url = tq_xasprintf("redis-cluster://%s", s);
+		else
+			url = tq_xasprintf("redis-sentinel://%s/%s",
+			    tq_config_str(cfg, "redis", "sentinels"),
+			    tq_config_str(cfg, "redis", "master_name"));
+		rc = tq_url_parse(url, out, err);
+		free(url);
+		if (rc != 0)
+			return (-1);
+	} else if (*(s = tq_config_str(cfg, "redis", "socket")) != '\0')
 		out->path = tq_xstrdup(s);
 	else {
 		out->host = tq_xstrdup(tq_config_str(cfg, "redis", "host"));

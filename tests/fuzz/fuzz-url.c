@@ -37,6 +37,15 @@ url_same(const char *in, const struct tq_url *a, const struct tq_url *b,
 	    a->db, b->db);
 	FUZZ_CHECK((a->password == NULL) == (b->password == NULL),
 	    "%s of '%s': the password came or went", what, in);
+	FUZZ_CHECK(fuzz_streq(a->master, b->master), "%s of '%s': master "
+	    "'%s' became '%s'", what, in, fuzz_str(a->master),
+	    fuzz_str(b->master));
+	FUZZ_CHECK(a->nseeds == b->nseeds, "%s of '%s': %zu seeds became "
+	    "%zu", what, in, a->nseeds, b->nseeds);
+	for (size_t i = 0; i < a->nseeds && i < b->nseeds; i++)
+		FUZZ_CHECK(strcmp(a->seeds[i].host, b->seeds[i].host) == 0 &&
+		    a->seeds[i].port == b->seeds[i].port, "%s of '%s': seed "
+		    "%zu changed", what, in, i);
 }
 
 /* A parsed record must be one the rest of libtq can use. */

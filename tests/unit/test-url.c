@@ -453,10 +453,127 @@ test_scrub(void **state)
 	assert_int_equal(tq_url_scrub(NULL), 0);
 }
 
+/* redis-cluster:// and redis-sentinel://: the seeds, the master. */
+static void
+test_cluster_sentinel(void **state)
+{
+	struct tq_url	 u;
+	struct tq_config *cfg;
+	struct tq_error	 err;
+	char		*s;
+
+	(void)state;
+	assert_int_equal(tq_url_parse("redis-cluster://:pw@10.0.0.1:7000,"
+	    "[::1]:7001,node3", &u, &err), 0);
+	assert_int_equal(u.nseeds, 3);
+	assert_string_equal(u.seeds[0].host, "10.0.0.1");
+	assert_int_equal(u.seeds[0].port, 7000);
+	assert_string_equal(u.seeds[1].host, "::1");
+	assert_int_equal(u.seeds[2].port, 6379);
+	assert_string_equal(u.host, "10.0.0.1");
+	assert_string_equal(u.password, "pw");
+	assert_null(u.master);
+	s = tq_url_format(&u, 1);
+	assert_string_equal(s, "redis-cluster://:***@10.0.0.1:7000,"
+	    "[::1]:7001,node3:6379");
+	free(s);
+	tq_url_done(&u);
+
+	assert_int_equal(tq_url_parse("redis-sentinel://a:b@s1,s2:5000/"
+	    "orders/2", &u, &err), 0);
+	assert_int_equal(u.nseeds, 2);
+	assert_int_equal(u.seeds[0].port, 26379);
+	assert_int_equal(u.seeds[1].port, 5000);
+	assert_string_equal(u.master, "orders");
+	assert_int_equal(u.db, 2);
+	assert_string_equal(u.user, "a");
+	s = tq_url_format(&u, 0);
+	assert_string_equal(s, "redis-sentinel://a:b@s1:26379,s2:5000/orders/2");
+	free(s);
+	tq_url_done(&u);
+	check_roundtrip("redis-sentinel://s1/m", NULL);
+	check_roundtrip("redis-cluster://h:1,h:2", "redis-cluster://h:1,h:2");
+
+	check_bad("redis-cluster://h:1,,h:2", "empty node");
+	check_bad("redis-cluster://h:1/3", "names nodes only");
+	check_bad("redis-sentinel://s1", "names the master");
+	check_bad("redis-sentinel://s1/bad name", "master name");
+
+	/* From the configuration's keys. */
+	cfg = tq_config_new();
+	assert_int_equal(tq_config_set(cfg, "redis", "sentinels",
+	    "127.0.0.1:26380", &err), 0);
+	assert_int_equal(tq_config_set(cfg, "redis", "master_name", "jobs",
+	    &err), 0);
+	assert_int_equal(tq_url_from_config(cfg, &u, &err), 0);
+	assert_string_equal(u.master, "jobs");
+	assert_int_equal(u.seeds[0].port, 26380);
+	tq_url_done(&u);
+	assert_int_equal(tq_config_set(cfg, "redis", "sentinels", "", &err),
+	    0);
+	assert_int_equal(tq_config_set(cfg, "redis", "cluster",
+	    "127.0.0.1:7000,127.0.0.1:7001", &err), 0);
+	assert_int_equal(tq_url_from_config(cfg, &u, &err), 0);
+	assert_int_equal(u.nseeds, 2);
+	assert_null(u.master);
+	tq_url_done(&u);
+	assert_int_equal(tq_config_set(cfg, "redis", "cluster", "h:x", &err),
+	    -1);
+	tq_config_free(cfg);
+}
+
+/* Hash slots as Redis computes them (CLUSTER KEYSLOT), redirections. */
+static void
+test_cluster_slot(void **state)
+{
+	char		host[64];
+	unsigned	slot;
+	int		port;
+
+	(void)state;
+	assert_int_equal(tq_cluster_slot("foo", 3), 12182);
+	assert_int_equal(tq_cluster_slot("123456789", 9), 0x31c3 & 16383);
+	assert_int_equal(tq_cluster_slot("{user1000}.following", 20), 3443);
+	assert_int_equal(tq_cluster_slot("{user1000}.followers", 20), 3443);
+	/* An empty tag does not count: the whole key is hashed (values
+	 * from redis-cli CLUSTER KEYSLOT). */
+	assert_int_equal(tq_cluster_slot("foo{}{bar}", 10), 8363);
+	assert_int_equal(tq_cluster_slot("foo{{bar}}zap", 13), 4015);
+	assert_int_equal(tq_cluster_slot("foo{bar}{zap}", 13), 5061);
+	assert_int_equal(tq_cluster_slot("{}x", 3), 10595);
+	/* Every key of a queue is in one slot. */
+	assert_int_equal(tq_cluster_slot("tq:{email}:t", 12),
+	    tq_cluster_slot("tq:{email}:ready:9", 18));
+	assert_int_equal(tq_cluster_slot("tq:{email}:t", 12),
+	    tq_cluster_slot("email", 5));
+
+	assert_int_equal(tq_cluster_redirect("MOVED 3999 127.0.0.1:6381",
+	    &slot, host, sizeof host, &port), 1);
+	assert_int_equal(slot, 3999);
+	assert_string_equal(host, "127.0.0.1");
+	assert_int_equal(port, 6381);
+	assert_int_equal(tq_cluster_redirect("ASK 1 [::1]:7000", &slot,
+	    host, sizeof host, &port), 2);
+	assert_string_equal(host, "::1");
+	assert_int_equal(tq_cluster_redirect("ASK 1 ::1:7000", &slot,
+	    host, sizeof host, &port), 2);
+	assert_string_equal(host, "::1");
+	assert_int_equal(tq_cluster_redirect("MOVED 16384 h:1", &slot, host,
+	    sizeof host, &port), 0);
+	assert_int_equal(tq_cluster_redirect("MOVED 1 h:0", &slot, host,
+	    sizeof host, &port), 0);
+	assert_int_equal(tq_cluster_redirect("ERR nope", &slot, host,
+	    sizeof host, &port), 0);
+	assert_int_equal(tq_cluster_redirect("MOVED x h:1", &slot, host,
+	    sizeof host, &port), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cluster_sentinel),
+		cmocka_unit_test(test_cluster_slot),
 		cmocka_unit_test(test_tcp),
 		cmocka_unit_test(test_scrub),
 		cmocka_unit_test(test_ipv6),
