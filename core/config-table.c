@@ -383,8 +383,10 @@ check_url(const char *value, struct tq_error *err)
 	return (0);
 }
 
+/* A list of nodes, checked as the URL it becomes (scheme, then tail). */
 static int
-check_cluster(const char *value, struct tq_error *err)
+check_nodes(const char *value, const char *scheme, const char *tail,
+    struct tq_error *err)
 {
 	struct tq_url	 url;
 	char		*s;
@@ -392,7 +394,7 @@ check_cluster(const char *value, struct tq_error *err)
 
 	if (*value == '\0')
 		return (0);
-	s = tq_xasprintf("redis-cluster://%s", value);
+	s = tq_xasprintf("%s://%s%s", scheme, value, tail);
 	rc = tq_url_parse(s, &url, err);
 	free(s);
 	tq_url_done(&url);
@@ -400,19 +402,15 @@ check_cluster(const char *value, struct tq_error *err)
 }
 
 static int
+check_cluster(const char *value, struct tq_error *err)
+{
+	return (check_nodes(value, "redis-cluster", "", err));
+}
+
+static int
 check_sentinels(const char *value, struct tq_error *err)
 {
-	struct tq_url	 url;
-	char		*s;
-	int		 rc;
-
-	if (*value == '\0')
-		return (0);
-	s = tq_xasprintf("redis-sentinel://%s/m", value);
-	rc = tq_url_parse(s, &url, err);
-	free(s);
-	tq_url_done(&url);
-	return (rc);
+	return (check_nodes(value, "redis-sentinel", "/m", err));
 }
 
 static int
