@@ -6,12 +6,14 @@
  * tq-bench measures libtq against a real Redis: producer throughput
  * (enqueue), worker throughput (process), pickup latency under a steady
  * load (latency), the Redis memory a waiting task costs (memory) and
- * the promotion of due delayed tasks (promote).  tq-bench.c reads the
+ * the promotion of due delayed tasks (promote), and the resident memory
+ * of tqd and tqtop watching many queues (rss).  tq-bench.c reads the
  * command line and runs the modes from one table; load.c holds the
  * producer side (enqueue, memory, promote), drain.c the worker side
- * (process, latency), side.c a plain hiredis connection for what libtq
- * does not offer (cleaning the namespace, INFO, SLOWLOG), and report.c
- * prints results as a table or as JSON lines.
+ * (process, latency), rss.c the memory of tqd and tqtop (rss), side.c
+ * a plain hiredis connection for what libtq does not offer (cleaning the
+ * namespace, INFO, SLOWLOG), and report.c prints results as a table or
+ * as JSON lines.
  */
 
 #ifndef BENCH_H
@@ -31,6 +33,7 @@
 #define BENCH_NS	"tqbench"	/* the default namespace */
 #define BENCH_QUEUE	"bench"		/* queue and task type of every task */
 #define BENCH_LOAD_BATCH 1000		/* tasks per batch when pre-loading */
+#define BENCH_QUEUES_MAX 256		/* process --queues */
 
 /* Exit statuses, as every tq program. */
 #define BENCH_EXIT_OK		0
@@ -48,6 +51,7 @@ struct bench_params {
 	double		 seconds;
 	int		 prefetch;	/* worker pools: tq_worker_opts */
 	int		 shared;	/* enqueue: 1, one tq_producer */
+	int		 queues;	/* rss; process: tasks spread over */
 };
 
 /* One figure of a result, as JSON names it. */
@@ -105,6 +109,13 @@ int		 bench_clean(struct bench *b);
 /* load.c */
 int		 bench_load(struct bench *b, struct tq_client *c, long long n,
 		     int payload_bytes, int64_t delay_ms);
+int		 bench_load_queue(struct bench *b, struct tq_client *c,
+		     const char *queue, long long n, int payload_bytes,
+		     int64_t delay_ms);
+/* Queue i of n (process --queues): "bench" alone, else "bench.I". */
+void		 bench_queue_name(int i, int n, char *buf, size_t len);
+long long	 bench_count_queues(struct tq_client *c,
+		     const char *const *queues, size_t n, const char *what);
 long long	 bench_count(struct bench *b, struct tq_client *c,
 		     const char *what);
 int		 mode_enqueue(struct bench *b, const struct bench_params *p,
@@ -118,6 +129,10 @@ int		 mode_promote(struct bench *b, const struct bench_params *p,
 int		 mode_process(struct bench *b, const struct bench_params *p,
 		     struct bench_result *r);
 int		 mode_latency(struct bench *b, const struct bench_params *p,
+		     struct bench_result *r);
+
+/* rss.c */
+int		 mode_rss(struct bench *b, const struct bench_params *p,
 		     struct bench_result *r);
 
 /* side.c */

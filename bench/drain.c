@@ -191,15 +191,14 @@ pool_thread(void *arg)
 
 static int
 pool_start(struct bench *b, struct pool *pl, const struct bench_params *p,
-    tq_handler fn, void *arg)
+    const char *const *queues, size_t nqueues, tq_handler fn, void *arg)
 {
 	struct tq_worker_opts	 o;
-	const char		*queues[1] = { BENCH_QUEUE };
 
 	memset(pl, 0, sizeof *pl);
 	tq_worker_opts_init(&o);
 	o.queues = queues;
-	o.nqueues = 1;
+	o.nqueues = nqueues;
 	o.concurrency = p->concurrency;
 	if (p->prefetch >= 0)
 		o.prefetch = p->prefetch;
@@ -259,18 +258,38 @@ mode_process(struct bench *b, const struct bench_params *p,
 	struct drain		 d;
 	struct pool		 pl;
 	struct bench_cpu	 cpu;
+	char			 names[BENCH_QUEUES_MAX][32];
+	const char		*queues[BENCH_QUEUES_MAX];
 	int64_t			 last;
-	int			 rc;
+	int			 rc = 0, nq, i;
 
+	/*
+	 * --queues spreads the tasks over several queues, which a cluster
+	 * places on its masters by their hash tags: one pool serves all.
+	 */
+	nq = p->queues > 0 ? p->queues : 1;
+	if (nq > BENCH_QUEUES_MAX) {
+		bench_warn("process: --queues is at most %d",
+		    BENCH_QUEUES_MAX);
+		return (-1);
+	}
+	for (i = 0; i < nq; i++) {
+		bench_queue_name(i, nq, names[i], sizeof names[i]);
+		queues[i] = names[i];
+	}
 	if ((c = bench_client(b)) == NULL)
 		return (-1);
-	if (bench_load(b, c, p->tasks, p->payload_bytes, 0) != 0) {
+	for (i = 0; i < nq && rc == 0; i++)
+		rc = bench_load_queue(b, c, queues[i], p->tasks / nq +
+		    (i < p->tasks % nq), p->payload_bytes, 0);
+	if (rc != 0) {
 		tq_client_free(c);
 		return (-1);
 	}
 	drain_init(&d);
 	bench_cpu_mark(b, &cpu);
-	if (pool_start(b, &pl, p, process_handler, &d) != 0) {
+	if (pool_start(b, &pl, p, queues, (size_t)nq, process_handler,
+	    &d) != 0) {
 		tq_client_free(c);
 		drain_done(&d);
 		return (-1);
@@ -282,9 +301,11 @@ mode_process(struct bench *b, const struct bench_params *p,
 	last = bench_now_ns();
 	if (pool_stop(&pl) != 0)
 		rc = -1;
-	if (rc == 0 && bench_count(b, c, "processed") != p->tasks) {
+	if (rc == 0 && bench_count_queues(c, queues, (size_t)nq,
+	    "processed") != p->tasks) {
 		bench_warn("Redis counts %lld processed tasks, not %lld",
-		    bench_count(b, c, "processed"), p->tasks);
+		    bench_count_queues(c, queues, (size_t)nq, "processed"),
+		    p->tasks);
 		rc = -1;
 	}
 	if (rc == 0) {
@@ -430,6 +451,8 @@ latency_produce(struct bench *b, struct drain *d, long long n, double rate,
 	return (rc);
 }
 
+static const char *const latency_queues[1] = { BENCH_QUEUE };
+
 int
 mode_latency(struct bench *b, const struct bench_params *pp,
     struct bench_result *r)
@@ -451,7 +474,8 @@ mode_latency(struct bench *b, const struct bench_params *pp,
 	drain_init(&d);
 	d.lat_ms = tq_xcalloc((size_t)n, sizeof *d.lat_ms);
 	d.maxlat = n;
-	if (pool_start(b, &pl, &p, latency_handler, &d) != 0) {
+	if (pool_start(b, &pl, &p, latency_queues, 1, latency_handler,
+	    &d) != 0) {
 		drain_done(&d);
 		return (-1);
 	}

@@ -31,6 +31,7 @@
 /* One producer thread. */
 struct producer {
 	struct tq_client	*c;
+	const char		*queue;		/* NULL: the task type's */
 	struct tq_producer	*shared;	/* or NULL: c alone */
 	long long		 n;
 	int			 batch;
@@ -55,6 +56,7 @@ producer_batches(struct producer *p)
 
 	tq_enqueue_opts_init(&o);
 	o.delay_ms = p->delay_ms;
+	o.queue = p->queue;
 	for (left = p->n; left > 0; left -= k) {
 		k = left < p->batch ? (int)left : p->batch;
 		b = tq_batch_new(p->c);
@@ -121,11 +123,28 @@ int
 bench_load(struct bench *b, struct tq_client *c, long long n,
     int payload_bytes, int64_t delay_ms)
 {
+	return (bench_load_queue(b, c, NULL, n, payload_bytes, delay_ms));
+}
+
+void
+bench_queue_name(int i, int n, char *buf, size_t len)
+{
+	if (n <= 1)
+		snprintf(buf, len, "%s", BENCH_QUEUE);
+	else
+		snprintf(buf, len, "%s.%d", BENCH_QUEUE, i);
+}
+
+int
+bench_load_queue(struct bench *b, struct tq_client *c, const char *queue,
+    long long n, int payload_bytes, int64_t delay_ms)
+{
 	struct producer	 p;
 	char		*payload;
 
 	memset(&p, 0, sizeof p);
 	p.c = c;
+	p.queue = queue;
 	p.n = n;
 	p.batch = BENCH_LOAD_BATCH;
 	p.delay_ms = delay_ms;
@@ -144,17 +163,36 @@ long long
 bench_count(BENCH_UNUSED struct bench *b, struct tq_client *c,
     const char *what)
 {
-	const char		*queues[1] = { BENCH_QUEUE };
-	struct tq_queue_stats	 st;
-	struct tq_error		 err;
+	const char	*queues[1] = { BENCH_QUEUE };
 
-	if (tq_stats(c, queues, 1, &st, &err) != 0)
+	return (bench_count_queues(c, queues, 1, what));
+}
+
+/* The same, summed over queues. */
+long long
+bench_count_queues(struct tq_client *c, const char *const *queues,
+    size_t n, const char *what)
+{
+	struct tq_queue_stats	*st;
+	struct tq_error		 err;
+	long long		 sum = 0;
+	size_t			 i;
+
+	st = tq_xcalloc(n, sizeof *st);
+	if (tq_stats(c, queues, n, st, &err) != 0) {
+		free(st);
 		return (bench_fail("stats", &err));
-	if (strcmp(what, "ready") == 0)
-		return (st.ready);
-	if (strcmp(what, "scheduled") == 0)
-		return (st.scheduled);
-	return (st.processed);
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(what, "ready") == 0)
+			sum += st[i].ready;
+		else if (strcmp(what, "scheduled") == 0)
+			sum += st[i].scheduled;
+		else
+			sum += st[i].processed;
+	}
+	free(st);
+	return (sum);
 }
 
 /* Check that the queue holds n tasks in state what. */

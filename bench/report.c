@@ -7,7 +7,8 @@
  * measured, each a named number.  With --json every result is one JSON
  * object on one line: "mode", then the parameters, then the figures, under
  * the names tq-bench(1) documents (tasks_per_s, p50_ms, p95_ms, p99_ms,
- * max_ms, bytes_per_task, ...); scripts such as bench/run rely on them.
+ * max_ms, bytes_per_task, tqd_hwm_kb, ...); scripts such as bench/run
+ * rely on them.
  * Without it each result is a row of one table whose columns are listed
  * below, "-" where a mode has no such number.
  */
@@ -21,7 +22,7 @@
 /* The parameters, in output order, as JSON names them. */
 static const char *const param_names[] = {
 	"tasks", "payload_bytes", "concurrency", "batch", "rate", "seconds",
-	"prefetch", "shared",
+	"prefetch", "shared", "queues",
 };
 
 /* The table: a column per parameter or figure, by JSON name. */
@@ -44,6 +45,10 @@ static const struct column {
 	{ "max_ms",		"MAXMS",	7 },
 	{ "bytes_per_task",	"B/TASK",	6 },
 	{ "max_call_ms",	"CALLMS",	6 },
+	{ "queues",		"QUEUES",	6 },
+	{ "tqd_hwm_kb",		"TQD_KB",	6 },
+	{ "tqtop_hwm_kb",	"TOP_KB",	6 },
+	{ "tqtop_refresh_ms",	"REFMS",	6 },
 };
 
 static void
@@ -79,6 +84,7 @@ result_init(struct bench_result *r, const char *mode,
 	v[5] = p->seconds;
 	v[6] = p->prefetch;
 	v[7] = p->shared > 0 ? 1 : -1;	/* only when it is one */
+	v[8] = p->queues;
 	/* Parameters first, then figures: the JSON order. */
 	for (i = 0; i < BENCH_NITEMS(param_names); i++) {
 		if (v[i] >= 0)

@@ -12,6 +12,9 @@
  * the client's (tq_client_address), and the user, password and database
  * come from the same configuration -- redis.url when set, which libtq
  * has already validated, else redis.user, redis.password and redis.db.
+ * On a Redis Cluster ("cluster HOST:PORT,..."), one connection to each
+ * master: keys are scanned and unlinked on each, INFO figures are summed
+ * over them, and SLOWLOG and CONFIG apply to all.
  */
 
 #include <ctype.h>
@@ -27,8 +30,12 @@
 #define SIDE_SCAN_COUNT	"1000"	/* keys SCAN looks at per call */
 #define SIDE_UNLINK_MAX	1000	/* keys per UNLINK */
 
+#define SIDE_NODES_MAX	64	/* cluster masters */
+
 struct side {
-	redisContext	*ctx;
+	redisContext	*ctxs[SIDE_NODES_MAX];
+	size_t		 n;
+	int		 cluster;	/* unlink one key a call */
 };
 
 /* Percent-decode s[0, len) into a new string (the URL was validated). */
@@ -139,19 +146,23 @@ side_connect(const char *address, struct timeval tv)
 	return (ctx);
 }
 
-/* Run argv; the reply, or NULL with err set (connection or error reply). */
+/*
+ * Run argv on connection i; the reply, or NULL with err set (connection
+ * or error reply).
+ */
 static redisReply *
-side_cmd(struct side *s, int argc, const char **argv, struct tq_error *err)
+side_cmd_at(struct side *s, size_t i, int argc, const char **argv,
+    struct tq_error *err)
 {
 	redisReply	*reply;
 
-	reply = redisCommandArgv(s->ctx, argc, argv, NULL);
+	reply = redisCommandArgv(s->ctxs[i], argc, argv, NULL);
 	if (reply == NULL) {
 		tq_error_clear(err);
 		if (err != NULL) {
 			err->code = TQ_ECONN;
 			snprintf(err->msg, sizeof err->msg, "Redis: %s",
-			    s->ctx->errstr);
+			    s->ctxs[i]->errstr);
 		}
 		return (NULL);
 	}
@@ -168,40 +179,58 @@ side_cmd(struct side *s, int argc, const char **argv, struct tq_error *err)
 	return (reply);
 }
 
-struct side *
-side_open(const struct tq_config *cfg, const char *address,
+/* On the first connection (the server, or a cluster's first master). */
+static redisReply *
+side_cmd(struct side *s, int argc, const char **argv, struct tq_error *err)
+{
+	return (side_cmd_at(s, 0, argc, argv, err));
+}
+
+/* Connect to address, log in and select the database: connection n. */
+static int
+side_add(struct side *s, const struct tq_config *cfg, const char *address,
     struct tq_error *err)
 {
-	struct side	*s;
 	struct timeval	 tv;
 	redisReply	*reply;
+	redisContext	*ctx;
 	char		*user, *pass, dbs[24];
 	const char	*argv[3];
 	long long	 ms;
 	long		 db;
 	int		 argc;
 
+	if (s->n == SIDE_NODES_MAX) {
+		tq_error_clear(err);
+		if (err != NULL) {
+			err->code = TQ_EINVAL;
+			snprintf(err->msg, sizeof err->msg, "more than %d "
+			    "cluster masters", SIDE_NODES_MAX);
+		}
+		return (-1);
+	}
 	ms = tq_config_int(cfg, "redis", "connect_timeout");
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	s = tq_xcalloc(1, sizeof *s);
-	s->ctx = side_connect(address, tv);
-	if (s->ctx == NULL || s->ctx->err != 0) {
+	ctx = side_connect(address, tv);
+	if (ctx == NULL || ctx->err != 0) {
 		tq_error_clear(err);
 		if (err != NULL) {
 			err->code = TQ_ECONN;
 			snprintf(err->msg, sizeof err->msg, "cannot reach "
-			    "Redis at %s%s%s", address, s->ctx ? ": " : "",
-			    s->ctx ? s->ctx->errstr : "");
+			    "Redis at %s%s%s", address, ctx ? ": " : "",
+			    ctx ? ctx->errstr : "");
 		}
-		side_close(s);
-		return (NULL);
+		if (ctx != NULL)
+			redisFree(ctx);
+		return (-1);
 	}
+	s->ctxs[s->n++] = ctx;
 	/* SLOWLOG and big SCANs may take a while on a loaded server. */
 	ms = tq_config_int(cfg, "redis", "command_timeout");
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	redisSetTimeout(s->ctx, tv);
+	redisSetTimeout(ctx, tv);
 
 	side_creds(cfg, &user, &pass, &db);
 	reply = (void *)1;
@@ -211,7 +240,7 @@ side_open(const struct tq_config *cfg, const char *address,
 		if (user != NULL)
 			argv[argc++] = user;
 		argv[argc++] = pass;
-		reply = side_cmd(s, argc, argv, err);
+		reply = side_cmd_at(s, s->n - 1, argc, argv, err);
 		if (reply != NULL)
 			freeReplyObject(reply);
 	}
@@ -221,10 +250,68 @@ side_open(const struct tq_config *cfg, const char *address,
 		snprintf(dbs, sizeof dbs, "%ld", db);
 		argv[0] = "SELECT";
 		argv[1] = dbs;
-		if ((reply = side_cmd(s, 2, argv, err)) != NULL)
+		if ((reply = side_cmd_at(s, s->n - 1, 2, argv, err)) != NULL)
 			freeReplyObject(reply);
 	}
-	if (reply == NULL) {
+	return (reply == NULL ? -1 : 0);
+}
+
+/* A cluster: every master that CLUSTER NODES of a seed names. */
+static int
+side_add_cluster(struct side *s, const struct tq_config *cfg,
+    const char *seeds, struct tq_error *err)
+{
+	const char	*argv[2] = { "CLUSTER", "NODES" };
+	redisReply	*reply;
+	char		*list, *seed, *line, *next, *f[4], *addr;
+	size_t		 k;
+	int		 rc = -1;
+
+	s->cluster = 1;
+	list = tq_xstrdup(seeds);
+	for (seed = strtok(list, ","); seed != NULL && s->n == 0;
+	    seed = strtok(NULL, ","))
+		(void)side_add(s, cfg, seed, err);
+	free(list);
+	if (s->n == 0)
+		return (-1);
+	if ((reply = side_cmd(s, 2, argv, err)) == NULL)
+		return (-1);
+	redisFree(s->ctxs[0]);
+	s->n = 0;
+	for (line = reply->str; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		/* id ip:port@bus flags master ...: the live masters. */
+		for (k = 0; k < 4 && (f[k] = strsep(&line, " ")) != NULL; k++)
+			;
+		if (k < 4 || strstr(f[2], "master") == NULL ||
+		    strstr(f[2], "fail") != NULL)
+			continue;
+		addr = tq_xstrdup(f[1]);
+		addr[strcspn(addr, "@")] = '\0';
+		rc = side_add(s, cfg, addr, err);
+		free(addr);
+		if (rc != 0)
+			break;
+	}
+	freeReplyObject(reply);
+	return (s->n > 0 && rc == 0 ? 0 : -1);
+}
+
+struct side *
+side_open(const struct tq_config *cfg, const char *address,
+    struct tq_error *err)
+{
+	struct side	*s;
+	int		 rc;
+
+	s = tq_xcalloc(1, sizeof *s);
+	if (strncmp(address, "cluster ", 8) == 0)
+		rc = side_add_cluster(s, cfg, address + 8, err);
+	else
+		rc = side_add(s, cfg, address, err);
+	if (rc != 0) {
 		side_close(s);
 		return (NULL);
 	}
@@ -234,16 +321,21 @@ side_open(const struct tq_config *cfg, const char *address,
 void
 side_close(struct side *s)
 {
+	size_t	i;
+
 	if (s == NULL)
 		return;
-	if (s->ctx != NULL)
-		redisFree(s->ctx);
+	for (i = 0; i < s->n; i++)
+		redisFree(s->ctxs[i]);
 	free(s);
 }
 
-/* UNLINK the n keys of scan reply's key array. */
+/*
+ * UNLINK the keys of scan reply's key array on connection c: many a
+ * call, or one on a cluster (keys of several slots cannot share one).
+ */
 static int
-side_unlink(struct side *s, redisReply *keys, long long *removed,
+side_unlink(struct side *s, size_t c, redisReply *keys, long long *removed,
     struct tq_error *err)
 {
 	const char	*argv[SIDE_UNLINK_MAX + 1];
@@ -252,12 +344,12 @@ side_unlink(struct side *s, redisReply *keys, long long *removed,
 
 	for (i = 0; i < keys->elements; i += n) {
 		n = keys->elements - i;
-		if (n > SIDE_UNLINK_MAX)
-			n = SIDE_UNLINK_MAX;
+		if (n > (s->cluster ? 1 : SIDE_UNLINK_MAX))
+			n = s->cluster ? 1 : SIDE_UNLINK_MAX;
 		argv[0] = "UNLINK";
 		for (j = 0; j < n; j++)
 			argv[j + 1] = keys->element[i + j]->str;
-		if ((reply = side_cmd(s, (int)n + 1, argv, err)) == NULL)
+		if ((reply = side_cmd_at(s, c, (int)n + 1, argv, err)) == NULL)
 			return (-1);
 		*removed += reply->integer;
 		freeReplyObject(reply);
@@ -265,16 +357,16 @@ side_unlink(struct side *s, redisReply *keys, long long *removed,
 	return (0);
 }
 
-int
-side_unlink_prefix(struct side *s, const char *prefix, long long *removed,
-    struct tq_error *err)
+/* side_unlink_prefix on connection c. */
+static int
+side_unlink_at(struct side *s, size_t c, const char *prefix,
+    long long *removed, struct tq_error *err)
 {
 	const char	*argv[6];
 	redisReply	*reply;
 	char		*match, *cursor;
 	int		 rc = 0;
 
-	*removed = 0;
 	match = tq_xasprintf("%s*", prefix);
 	cursor = tq_xstrdup("0");
 	do {
@@ -284,7 +376,7 @@ side_unlink_prefix(struct side *s, const char *prefix, long long *removed,
 		argv[3] = match;
 		argv[4] = "COUNT";
 		argv[5] = SIDE_SCAN_COUNT;
-		if ((reply = side_cmd(s, 6, argv, err)) == NULL) {
+		if ((reply = side_cmd_at(s, c, 6, argv, err)) == NULL) {
 			rc = -1;
 			break;
 		}
@@ -303,7 +395,7 @@ side_unlink_prefix(struct side *s, const char *prefix, long long *removed,
 		}
 		free(cursor);
 		cursor = tq_xstrdup(reply->element[0]->str);
-		rc = side_unlink(s, reply->element[1], removed, err);
+		rc = side_unlink(s, c, reply->element[1], removed, err);
 		freeReplyObject(reply);
 	} while (rc == 0 && strcmp(cursor, "0") != 0);
 	free(cursor);
@@ -312,8 +404,23 @@ side_unlink_prefix(struct side *s, const char *prefix, long long *removed,
 }
 
 int
-side_info_num(struct side *s, const char *section, const char *field,
-    double *out, struct tq_error *err)
+side_unlink_prefix(struct side *s, const char *prefix, long long *removed,
+    struct tq_error *err)
+{
+	size_t	i;
+
+	*removed = 0;
+	for (i = 0; i < s->n; i++) {
+		if (side_unlink_at(s, i, prefix, removed, err) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/* One INFO figure of connection c. */
+static int
+side_info_at(struct side *s, size_t c, const char *section,
+    const char *field, double *out, struct tq_error *err)
 {
 	const char	*argv[2] = { "INFO", section };
 	redisReply	*reply;
@@ -321,7 +428,7 @@ side_info_num(struct side *s, const char *section, const char *field,
 	size_t		 len = strlen(field);
 	int		 rc = -1;
 
-	if ((reply = side_cmd(s, 2, argv, err)) == NULL)
+	if ((reply = side_cmd_at(s, c, 2, argv, err)) == NULL)
 		return (-1);
 	for (p = reply->str; p != NULL && *p != '\0'; p = strchr(p, '\n')) {
 		if (*p == '\n')
@@ -342,6 +449,23 @@ side_info_num(struct side *s, const char *section, const char *field,
 	}
 	freeReplyObject(reply);
 	return (rc);
+}
+
+/* Summed over a cluster's masters: CPU and memory add up. */
+int
+side_info_num(struct side *s, const char *section, const char *field,
+    double *out, struct tq_error *err)
+{
+	double	v;
+	size_t	i;
+
+	*out = 0;
+	for (i = 0; i < s->n; i++) {
+		if (side_info_at(s, i, section, field, &v, err) != 0)
+			return (-1);
+		*out += v;
+	}
+	return (0);
 }
 
 int
@@ -402,10 +526,13 @@ side_config_set(struct side *s, const char *name, const char *value,
 {
 	const char	*argv[4] = { "CONFIG", "SET", name, value };
 	redisReply	*reply;
+	size_t		 i;
 
-	if ((reply = side_cmd(s, 4, argv, err)) == NULL)
-		return (-1);
-	freeReplyObject(reply);
+	for (i = 0; i < s->n; i++) {
+		if ((reply = side_cmd_at(s, i, 4, argv, err)) == NULL)
+			return (-1);
+		freeReplyObject(reply);
+	}
 	return (0);
 }
 
@@ -414,17 +541,21 @@ side_slowlog_reset(struct side *s, struct tq_error *err)
 {
 	const char	*argv[2] = { "SLOWLOG", "RESET" };
 	redisReply	*reply;
+	size_t		 i;
 
-	if ((reply = side_cmd(s, 2, argv, err)) == NULL)
-		return (-1);
-	freeReplyObject(reply);
+	for (i = 0; i < s->n; i++) {
+		if ((reply = side_cmd_at(s, i, 2, argv, err)) == NULL)
+			return (-1);
+		freeReplyObject(reply);
+	}
 	return (0);
 }
 
 /*
  * The longest execution (microseconds) among SLOWLOG entries whose
  * command starts with prefix (case-insensitive), and how many there
- * were.  An entry is {id, time, duration, argv, [client, name]}.
+ * were, over every connection.  An entry is {id, time, duration, argv,
+ * [client, name]}.
  */
 int
 side_slowlog_max_us(struct side *s, const char *prefix, long long *max_us,
@@ -432,27 +563,29 @@ side_slowlog_max_us(struct side *s, const char *prefix, long long *max_us,
 {
 	const char	*argv[3] = { "SLOWLOG", "GET", "100000" };
 	redisReply	*reply, *e, *cmd;
-	size_t		 i, len = strlen(prefix);
+	size_t		 i, c, len = strlen(prefix);
 
 	*max_us = *count = 0;
-	if ((reply = side_cmd(s, 3, argv, err)) == NULL)
-		return (-1);
-	for (i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements;
-	    i++) {
-		e = reply->element[i];
-		if (e->type != REDIS_REPLY_ARRAY || e->elements < 4 ||
-		    e->element[2]->type != REDIS_REPLY_INTEGER ||
-		    e->element[3]->type != REDIS_REPLY_ARRAY ||
-		    e->element[3]->elements == 0)
-			continue;
-		cmd = e->element[3]->element[0];
-		if (cmd->type != REDIS_REPLY_STRING ||
-		    strncasecmp(cmd->str, prefix, len) != 0)
-			continue;
-		(*count)++;
-		if (e->element[2]->integer > *max_us)
-			*max_us = e->element[2]->integer;
+	for (c = 0; c < s->n; c++) {
+		if ((reply = side_cmd_at(s, c, 3, argv, err)) == NULL)
+			return (-1);
+		for (i = 0; reply->type == REDIS_REPLY_ARRAY &&
+		    i < reply->elements; i++) {
+			e = reply->element[i];
+			if (e->type != REDIS_REPLY_ARRAY || e->elements < 4 ||
+			    e->element[2]->type != REDIS_REPLY_INTEGER ||
+			    e->element[3]->type != REDIS_REPLY_ARRAY ||
+			    e->element[3]->elements == 0)
+				continue;
+			cmd = e->element[3]->element[0];
+			if (cmd->type != REDIS_REPLY_STRING ||
+			    strncasecmp(cmd->str, prefix, len) != 0)
+				continue;
+			(*count)++;
+			if (e->element[2]->integer > *max_us)
+				*max_us = e->element[2]->integer;
+		}
+		freeReplyObject(reply);
 	}
-	freeReplyObject(reply);
 	return (0);
 }

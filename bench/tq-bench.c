@@ -58,15 +58,17 @@ static const struct mode {
 	struct bench_params	 dflt;
 } modes[] = {
 	{ "enqueue", mode_enqueue,
-	  { 100000, 100, BENCH_AUTO, 1000, -1, -1, -1, 0 } },
+	  { 100000, 100, BENCH_AUTO, 1000, -1, -1, -1, 0, -1 } },
 	{ "process", mode_process,
-	  { 100000, 100, 8, -1, -1, -1, BENCH_AUTO, -1 } },
+	  { 100000, 100, 8, -1, -1, -1, BENCH_AUTO, -1, BENCH_AUTO } },
 	{ "latency", mode_latency,
-	  { -1, 100, 8, -1, 1000, 5, BENCH_AUTO, -1 } },
+	  { -1, 100, 8, -1, 1000, 5, BENCH_AUTO, -1, -1 } },
 	{ "memory", mode_memory,
-	  { 100000, 100, -1, -1, -1, -1, -1, -1 } },
+	  { 100000, 100, -1, -1, -1, -1, -1, -1, -1 } },
 	{ "promote", mode_promote,
-	  { 100000, 100, -1, BENCH_AUTO, -1, -1, -1, -1 } },
+	  { 100000, 100, -1, BENCH_AUTO, -1, -1, -1, -1, -1 } },
+	{ "rss", mode_rss,
+	  { -1, -1, -1, -1, -1, 5, -1, -1, 1000 } },
 };
 
 /*
@@ -78,14 +80,15 @@ static const struct all_run {
 	const char		*mode;
 	struct bench_params	 p;
 } all_runs[] = {
-	{ "enqueue", { -1, -1, -1, 1000, -1, -1, -1, -1 } },
-	{ "enqueue", { -1, -1, 8, 1, -1, -1, -1, -1 } },
-	{ "enqueue", { -1, -1, 8, 1, -1, -1, -1, 1 } },
-	{ "process", { -1, -1, -1, -1, -1, -1, -1, -1 } },
-	{ "latency", { -1, -1, -1, -1, 1000, -1, -1, -1 } },
-	{ "latency", { -1, -1, -1, -1, 10000, -1, -1, -1 } },
-	{ "memory", { -1, -1, -1, -1, -1, -1, -1, -1 } },
-	{ "promote", { -1, -1, -1, -1, -1, -1, -1, -1 } },
+	{ "enqueue", { -1, -1, -1, 1000, -1, -1, -1, -1, -1 } },
+	{ "enqueue", { -1, -1, 8, 1, -1, -1, -1, -1, -1 } },
+	{ "enqueue", { -1, -1, 8, 1, -1, -1, -1, 1, -1 } },
+	{ "process", { -1, -1, -1, -1, -1, -1, -1, -1, -1 } },
+	{ "latency", { -1, -1, -1, -1, 1000, -1, -1, -1, -1 } },
+	{ "latency", { -1, -1, -1, -1, 10000, -1, -1, -1, -1 } },
+	{ "memory", { -1, -1, -1, -1, -1, -1, -1, -1, -1 } },
+	{ "promote", { -1, -1, -1, -1, -1, -1, -1, -1, -1 } },
+	{ "rss", { -1, -1, -1, -1, -1, -1, -1, -1, -1 } },
 };
 
 enum {
@@ -96,6 +99,7 @@ enum {
 	OPT_SECONDS,
 	OPT_PREFETCH,
 	OPT_SHARED,
+	OPT_QUEUES,
 	OPT_JSON,
 	OPT_VERSION,
 };
@@ -112,6 +116,7 @@ static const struct option longopts[] = {
 	{ "seconds",	   required_argument, NULL, OPT_SECONDS },
 	{ "prefetch",	   required_argument, NULL, OPT_PREFETCH },
 	{ "shared",	   no_argument,	      NULL, OPT_SHARED },
+	{ "queues",	   required_argument, NULL, OPT_QUEUES },
 	{ "json",	   no_argument,	      NULL, OPT_JSON },
 	{ "verbose",	   no_argument,	      NULL, 'v' },
 	{ "help",	   no_argument,	      NULL, 'h' },
@@ -123,8 +128,8 @@ static const char usage_text[] =
 "usage: tq-bench [-v] [-c file] [-u url] [-n namespace] mode\n"
 "                [--tasks n] [--payload-bytes b] [--concurrency c]\n"
 "                [--batch b] [--rate r] [--seconds s] [--prefetch p]\n"
-"                [--shared] [--json]\n"
-"modes: enqueue process latency memory promote all\n";
+"                [--shared] [--queues n] [--json]\n"
+"modes: enqueue process latency memory promote rss all\n";
 
 /* Set when a failure was Redis being out of reach (exit status 3). */
 static int	bench_unreachable;
@@ -364,6 +369,7 @@ run_mode(struct bench *b, const struct mode *m,
 	p.prefetch = (int)param(m->dflt.prefetch, given->prefetch,
 	    all->prefetch);
 	p.shared = (int)param(m->dflt.shared, given->shared, all->shared);
+	p.queues = (int)param(m->dflt.queues, given->queues, all->queues);
 
 	if (bench_clean(b) != 0)
 		return (-1);
@@ -415,8 +421,10 @@ int
 main(int argc, char **argv)
 {
 	struct bench		 b;
-	struct bench_params	 given = { -1, -1, -1, -1, -1, -1, -1, -1 };
-	const struct bench_params none = { -1, -1, -1, -1, -1, -1, -1, -1 };
+	struct bench_params	 given = {
+		-1, -1, -1, -1, -1, -1, -1, -1, -1 };
+	const struct bench_params none = {
+		-1, -1, -1, -1, -1, -1, -1, -1, -1 };
 	struct tq_client	*c;
 	struct tq_error		 err;
 	const struct mode	*m = NULL;
@@ -467,6 +475,10 @@ main(int argc, char **argv)
 			break;
 		case OPT_SHARED:
 			given.shared = 1;
+			break;
+		case OPT_QUEUES:
+			given.queues = (int)number("--queues", optarg, 1,
+			    100000, 1);
 			break;
 		case OPT_JSON:
 			json = 1;

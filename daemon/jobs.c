@@ -30,6 +30,7 @@
 #define JOBS_CRON_MS		250
 #define JOBS_WORKER_FORGET_MS	60000	/* drop registry names this stale */
 #define JOBS_TRIM_CALLS		100	/* retention calls per queue a scan */
+#define JOBS_STATS_CHUNK	128	/* queues per tq_stats pipeline */
 
 static void
 jobs_set_timers(struct tqd *d)
@@ -126,6 +127,24 @@ jobs_resign(struct tqd *d)
 	d->queues = NULL;
 }
 
+/*
+ * Note the outcome of a call about one queue.  0 when it worked; -1 when
+ * Redis is out of reach (stop: every queue would fail alike); 1 when only
+ * this queue failed, as when another program left one of its keys with
+ * the wrong type: that is logged (libtq's message names the queue or the
+ * key; tqd_redis logs the same message again only after a while), and
+ * the caller goes on with the next queue, so that one damaged queue
+ * cannot stall all the others.
+ */
+static int
+jobs_queue_call(struct tqd *d, int rc, struct tq_error *err,
+    const char *doing)
+{
+	if (tqd_redis(d, rc, err, doing) == 0)
+		return (0);
+	return (err->code == TQ_ECONN || err->code == TQ_ETIMEOUT ? -1 : 1);
+}
+
 void
 jobs_promote(struct tqd *d)
 {
@@ -144,16 +163,21 @@ void
 jobs_reclaim(struct tqd *d)
 {
 	struct tq_error	err;
-	int		n, batch = (int)tq_config_int(d->cfg, "tqd", "batch");
+	int		n, rc;
+	int		batch = (int)tq_config_int(d->cfg, "tqd", "batch");
 	long long	total;
 	size_t		i;
 
 	for (i = 0; i < d->nqueues && !signal_term; i++) {
 		total = 0;
 		do {
-			if (tqd_redis(d, tq_reclaim(d->c, d->queues[i].name,
-			    batch, &n, NULL, &err), &err, "reclaim") != 0)
+			rc = jobs_queue_call(d, tq_reclaim(d->c,
+			    d->queues[i].name, batch, &n, NULL, &err), &err,
+			    "reclaim");
+			if (rc < 0)
 				return;
+			if (rc > 0)
+				break;
 			total += n;
 		} while (n == batch && !signal_term);
 		if (total > 0)
@@ -220,8 +244,9 @@ jobs_retention(struct tqd *d, const char *queue, int batch)
 
 	tq_config_policy(d->cfg, queue, &p);
 	for (calls = 0; calls < JOBS_TRIM_CALLS; calls++) {
-		if (tqd_redis(d, tq_dead_trim(d->c, queue, p.dead_max,
-		    p.dead_max_age_ms, batch, &n, &err), &err, "retention") != 0)
+		if (jobs_queue_call(d, tq_dead_trim(d->c, queue,
+		    p.dead_max, p.dead_max_age_ms, batch, &n, &err), &err,
+		    "retention") != 0)
 			return;
 		total += n;
 		if (n < batch)
@@ -233,7 +258,7 @@ jobs_retention(struct tqd *d, const char *queue, int batch)
 	if (p.dead_requeue_after_ms <= 0)
 		return;
 	for (total = 0, calls = 0; calls < JOBS_TRIM_CALLS; calls++) {
-		if (tqd_redis(d, tq_dead_requeue_aged(d->c, queue,
+		if (jobs_queue_call(d, tq_dead_requeue_aged(d->c, queue,
 		    p.dead_requeue_after_ms, (int)p.dead_requeue_max, batch,
 		    offset, &n, &skipped, &err), &err, "auto-requeue") != 0)
 			return;
@@ -267,33 +292,83 @@ jobs_served(const struct tq_worker_info *w, size_t nw, const char *queue)
 	return (0);
 }
 
-/* Warn once when a queue has ready tasks but nobody to run them. */
+/*
+ * tq_stats of n queues, JOBS_STATS_CHUNK at a time.  One pipeline of
+ * every queue would hold all their script calls in hiredis's output
+ * buffer at once, some 650 bytes a queue, and so tqd's peak memory would
+ * grow with the number of queues by that much more; a few more round
+ * trips cost nothing here.
+ */
+int
+jobs_stats(struct tqd *d, const char *const *names, size_t n,
+    struct tq_queue_stats *st, struct tq_error *err)
+{
+	size_t	i, j, k;
+	int	rc;
+
+	for (i = 0; i < n; i += k) {
+		k = n - i < JOBS_STATS_CHUNK ? n - i : JOBS_STATS_CHUNK;
+		if (tq_stats(d->c, names + i, k, st + i, err) == 0)
+			continue;
+		if (err->code == TQ_ECONN || err->code == TQ_ETIMEOUT)
+			return (-1);
+		/*
+		 * One damaged queue fails the pipeline: ask queue by queue
+		 * and leave the bad ones out (an empty name), logged.
+		 */
+		for (j = i; j < i + k; j++) {
+			tq_error_clear(err);
+			rc = jobs_queue_call(d, tq_stats(d->c, names + j, 1,
+			    st + j, err), err, "stats");
+			if (rc < 0)
+				return (-1);
+			if (rc > 0)
+				st[j].name[0] = '\0';
+		}
+		tq_error_clear(err);
+	}
+	return (0);
+}
+
+/*
+ * Warn once when a queue has ready tasks but nobody to run them.  The
+ * queues go a chunk at a time, so the stats held never grow with their
+ * number.
+ */
 static void
 jobs_stuck(struct tqd *d)
 {
 	struct tq_queue_stats	*st;
 	struct tq_worker_info	*w;
 	struct tq_error		 err;
-	const char		**names;
-	size_t			 i, nw;
+	const char		*names[JOBS_STATS_CHUNK];
+	size_t			 i, j, k, nw;
 	int64_t			 now = tqd_now();
 	int64_t			 after = tq_config_int(d->cfg, "tqd",
 				     "stuck_after");
 
 	if (d->nqueues == 0)
 		return;
-	names = tq_xcalloc(d->nqueues, sizeof *names);
-	st = tq_xcalloc(d->nqueues, sizeof *st);
-	for (i = 0; i < d->nqueues; i++)
-		names[i] = d->queues[i].name;
-	if (tqd_redis(d, tq_stats(d->c, names, d->nqueues, st, &err), &err,
-	    "stats") != 0 || tqd_redis(d, tq_workers(d->c, &w, &nw, &err),
-	    &err, "workers") != 0)
-		goto out;
-	for (i = 0; i < d->nqueues; i++) {
+	if (tqd_redis(d, tq_workers(d->c, &w, &nw, &err), &err,
+	    "workers") != 0)
+		return;
+	st = tq_xcalloc(JOBS_STATS_CHUNK, sizeof *st);
+	for (i = 0, k = 0; i < d->nqueues; i++, k++) {
 		struct tqd_queue *q = &d->queues[i];
 
-		if (st[i].ready == 0 || st[i].paused ||
+		if (k == JOBS_STATS_CHUNK)
+			k = 0;
+		if (k == 0) {
+			for (j = 0; j < JOBS_STATS_CHUNK &&
+			    i + j < d->nqueues; j++)
+				names[j] = d->queues[i + j].name;
+			if (tqd_redis(d, jobs_stats(d, names, j, st, &err),
+			    &err, "stats") != 0)
+				break;
+		}
+		if (st[k].name[0] == '\0')
+			continue;	/* its stats failed, and were logged */
+		if (st[k].ready == 0 || st[k].paused ||
 		    jobs_served(w, nw, q->name)) {
 			if (q->stuck_warned)
 				tqd_log(TQD_LOG_INFO, "queue %s is moving "
@@ -307,14 +382,12 @@ jobs_stuck(struct tqd *d)
 		if (!q->stuck_warned && now - q->stuck_since >= after) {
 			tqd_log(TQD_LOG_WARN, "queue %s is stuck: %lld ready "
 			    "tasks and no live worker for %lld s", q->name,
-			    st[i].ready, (long long)((now - q->stuck_since) /
+			    st[k].ready, (long long)((now - q->stuck_since) /
 			    1000));
 			q->stuck_warned = 1;
 		}
 	}
 	free(w);
-out:
-	free(names);
 	free(st);
 }
 
@@ -326,7 +399,7 @@ jobs_scan(struct tqd *d)
 	size_t		  n, i;
 	long long	  moved;
 	int		  batch = (int)tq_config_int(d->cfg, "tqd", "batch");
-	int		  removed;
+	int		  removed, rc;
 
 	if (tqd_redis(d, tq_queues(d->c, &names, &n, &err), &err,
 	    "queues") != 0)
@@ -339,8 +412,9 @@ jobs_scan(struct tqd *d)
 	if (!d->leader)
 		return;
 	for (i = 0; i < d->nqueues && !signal_term; i++) {
-		if (tqd_redis(d, tq_promote_queue(d->c, d->queues[i].name,
-		    batch, &moved, &err), &err, "promote") != 0)
+		rc = jobs_queue_call(d, tq_promote_queue(d->c,
+		    d->queues[i].name, batch, &moved, &err), &err, "promote");
+		if (rc < 0)
 			return;
 		jobs_retention(d, d->queues[i].name, batch);
 	}

@@ -7,8 +7,10 @@
  * textfile collector, rather than serving HTTP: no port to open, no
  * second protocol in the daemon, and the scrape never touches Redis.  The
  * file is written beside its final name and renamed over it, so a scrape
- * never sees half a file.  The figures come from one pipelined stats call
- * and one registry read, whatever the number of tasks.
+ * never sees half a file.  The figures come from pipelined stats calls (a
+ * pipeline per JOBS_STATS_CHUNK queues, so memory does not grow with
+ * one huge pipeline) and one registry read, whatever the number of
+ * tasks.
  */
 
 #include <errno.h>
@@ -57,32 +59,43 @@ metrics_queues(FILE *f, struct tqd *d, const struct tq_queue_stats *st,
 	for (i = 0; i < n; i++) {
 		long long v[] = { st[i].ready, st[i].scheduled, st[i].active,
 		    st[i].retry, st[i].dead };
+
+		/* An empty name: its stats failed (jobs_stats logged it). */
+		if (st[i].name[0] == '\0')
+			continue;
 		for (j = 0; j < 5; j++)
 			fprintf(f, "tq_queue_tasks{queue=\"%s\",state=\"%s\"} "
 			    "%lld\n", st[i].name, states[j], v[j]);
 	}
 	for (j = 0; j < sizeof counters / sizeof counters[0]; j++) {
 		metrics_family(f, counters[j].name, "counter", counters[j].help);
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			if (st[i].name[0] == '\0')
+				continue;
 			fprintf(f, "%s{queue=\"%s\"} %lld\n", counters[j].name,
 			    st[i].name, *(const long long *)(const void *)
 			    ((const char *)&st[i] + counters[j].off));
+		}
 	}
 	metrics_family(f, "tq_queue_latency_seconds", "gauge",
 	    "Age of the oldest ready task.");
 	for (i = 0; i < n; i++)
-		fprintf(f, "tq_queue_latency_seconds{queue=\"%s\"} %.3f\n",
-		    st[i].name, (double)st[i].oldest_ready_ms / 1000);
+		if (st[i].name[0] != '\0')
+			fprintf(f, "tq_queue_latency_seconds{queue=\"%s\"} "
+			    "%.3f\n", st[i].name,
+			    (double)st[i].oldest_ready_ms / 1000);
 	metrics_family(f, "tq_queue_paused", "gauge", "1 if the queue is "
 	    "paused.");
 	for (i = 0; i < n; i++)
-		fprintf(f, "tq_queue_paused{queue=\"%s\"} %d\n", st[i].name,
-		    st[i].paused);
+		if (st[i].name[0] != '\0')
+			fprintf(f, "tq_queue_paused{queue=\"%s\"} %d\n",
+			    st[i].name, st[i].paused);
 	metrics_family(f, "tq_queue_stuck", "gauge", "1 if the queue has had "
 	    "ready tasks but no live worker for stuck_after.");
 	for (i = 0; i < n; i++)
-		fprintf(f, "tq_queue_stuck{queue=\"%s\"} %d\n", st[i].name,
-		    d->queues[i].stuck_warned);
+		if (st[i].name[0] != '\0')
+			fprintf(f, "tq_queue_stuck{queue=\"%s\"} %d\n",
+			    st[i].name, d->queues[i].stuck_warned);
 }
 
 static void
@@ -129,7 +142,7 @@ metrics_write(struct tqd *d, const char *path)
 	for (i = 0; i < n; i++)
 		names[i] = d->queues[i].name;
 	/* Without Redis, still write tq_tqd_up 0 so alerts can fire. */
-	if (n > 0 && tqd_redis(d, tq_stats(d->c, names, n, st, &err), &err,
+	if (n > 0 && tqd_redis(d, jobs_stats(d, names, n, st, &err), &err,
 	    "metrics") != 0)
 		n = 0;
 	if (tqd_redis(d, tq_workers(d->c, &w, &nw, &err), &err,

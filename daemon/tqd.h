@@ -96,6 +96,18 @@ struct tqd {
 	int			 marker_checked;
 	int			 server_checked; /* since the link came up */
 
+	/*
+	 * The last errors logged (not the link's), so that one a damaged
+	 * queue causes on every tick is logged once a minute, not 20
+	 * times a second.
+	 */
+#define TQD_RECENT_ERRORS	8
+	struct {
+		char		 msg[384];
+		int64_t		 at_ms;		/* monotonic; 0: free */
+		long long	 repeats;	/* since it was logged */
+	}			 recent[TQD_RECENT_ERRORS];
+
 	struct tqd_queue	*queues;
 	size_t			 nqueues;
 	struct tqd_schedule	*sched;
@@ -148,6 +160,8 @@ void		 jobs_scan(struct tqd *d);
 void		 jobs_cron(struct tqd *d);
 void		 jobs_metrics(struct tqd *d);
 void		 jobs_resign(struct tqd *d);
+int		 jobs_stats(struct tqd *d, const char *const *names, size_t n,
+		     struct tq_queue_stats *st, struct tq_error *err);
 
 /* metrics.c */
 int		 metrics_write(struct tqd *d, const char *path);

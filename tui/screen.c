@@ -300,7 +300,7 @@ screen_status(struct tqtop *t)
 		curs_set(0);
 	} else if (t->status[0] != '\0')
 		snprintf(line, sizeof line, "%s", t->status);
-	else if (!t->snap.connected && t->snap.error[0] != '\0')
+	else if (t->snap.error[0] != '\0')	/* as a damaged queue */
 		snprintf(line, sizeof line, "%s", t->snap.error);
 	else
 		line[0] = '\0';

@@ -6,13 +6,13 @@
  * This is the only file that holds the tq_client.  A fetch costs a
  * bounded number of round trips that depends on the queues and rows on
  * screen, never on the number of tasks: the queue list, tq_stats for all
- * queues in one pipeline, the server and leader, the worker registry,
- * tq_history for the queues on screen only, and one page of dead letters
- * (offset and limit) when the dead view is open.  Rates come from the
- * difference of the counters between two fetches on Redis's clock.
- * A connection error leaves the old figures in place and marks the
- * snapshot disconnected; the client reconnects, with backoff, on a later
- * call.
+ * queues in pipelines of SOURCE_STATS_CHUNK, the server and leader, the
+ * worker registry, tq_history for the queues on screen only, and one page
+ * of dead letters (offset and limit) when the dead view is open.  Rates
+ * come from the difference of the counters between two fetches on
+ * Redis's clock.  A connection error leaves the old figures in place and
+ * marks the snapshot disconnected; the client reconnects, with backoff,
+ * on a later call.
  */
 
 #include <stdio.h>
@@ -20,6 +20,8 @@
 #include <string.h>
 
 #include "tqtop.h"
+
+#define SOURCE_STATS_CHUNK	128	/* queues per tq_stats pipeline */
 
 struct source {
 	struct tq_client	*c;
@@ -56,10 +58,23 @@ snapshot_dead_free(struct snapshot *snap)
 	snap->dead_valid = 0;
 }
 
+/* Free a queue array and the sparklines it owns. */
+static void
+snapshot_queues_free(struct snap_queue *qs, size_t n)
+{
+	size_t	i;
+
+	if (qs == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(qs[i].spark);
+	free(qs);
+}
+
 void
 snapshot_done(struct snapshot *snap)
 {
-	free(snap->queues);
+	snapshot_queues_free(snap->queues, snap->nqueues);
 	free(snap->workers);
 	free(snap->leader);
 	snapshot_dead_free(snap);
@@ -87,29 +102,39 @@ source_spark(struct source *s, struct snap_queue *q)
 	if (tq_history(s->c, q->st.name, pts, SPARK_SECONDS, &n, &err) != 0)
 		return;
 	now_s = q->st.now_ms / 1000;
-	memset(q->spark, 0, sizeof q->spark);
+	if (q->spark == NULL)
+		q->spark = tq_xcalloc(SPARK_SECONDS, sizeof *q->spark);
+	else
+		memset(q->spark, 0, SPARK_SECONDS * sizeof *q->spark);
 	for (i = 0; i < n; i++) {
 		age = now_s - pts[i].second;
 		if (age >= 0 && age < SPARK_SECONDS)
 			q->spark[age] = pts[i].processed;
 	}
-	q->has_spark = 1;
 }
 
-/* Carry rates and sparklines over from the previous snapshot. */
+/*
+ * Carry rates and sparklines over from the previous snapshot, which
+ * gives its sparkline up (the old array is freed next).  Both lists are
+ * sorted by name, so the search starts where the last one ended (*at)
+ * and a refresh costs O(queues), not O(queues^2); it wraps around, so
+ * any order is still found.
+ */
 static void
-source_rates(struct snap_queue *q, const struct snapshot *old)
+source_rates(struct snap_queue *q, struct snapshot *old, size_t *at)
 {
-	const struct snap_queue	*p;
-	size_t			 i;
+	struct snap_queue	*p;
+	size_t			 i, k;
 	double			 dt;
 
-	for (i = 0; i < old->nqueues; i++) {
+	for (k = 0; k < old->nqueues; k++) {
+		i = (*at + k) % old->nqueues;
 		p = &old->queues[i];
 		if (strcmp(p->st.name, q->st.name) != 0)
 			continue;
-		memcpy(q->spark, p->spark, sizeof q->spark);
-		q->has_spark = p->has_spark;
+		*at = i + 1;
+		q->spark = p->spark;
+		p->spark = NULL;
 		dt = (double)(q->st.now_ms - p->st.now_ms) / 1000.0;
 		if (dt <= 0.05)
 			return;
@@ -134,8 +159,8 @@ source_fetch(struct source *s, struct snapshot *snap,
 	struct snap_queue	*qs;
 	struct tq_queue_stats	*st;
 	struct tq_worker_info	*w;
-	char			**names, *leader;
-	size_t			 n, nw, i, j;
+	char			**names, *leader, bad[sizeof snap->error];
+	size_t			 n, nw, i, j, k, at = 0, good;
 
 	tq_error_clear(&err);
 	snprintf(snap->address, sizeof snap->address, "%s",
@@ -144,26 +169,63 @@ source_fetch(struct source *s, struct snapshot *snap,
 		source_failed(snap, &err);
 		return;
 	}
-	st = tq_xcalloc(n == 0 ? 1 : n, sizeof *st);
-	if (n > 0 && tq_stats(s->c, (const char *const *)names, n, st,
-	    &err) != 0) {
-		tq_strv_free(names, n);
-		free(st);
-		source_failed(snap, &err);
-		return;
-	}
-	tq_strv_free(names, n);
+	/*
+	 * A pipeline per SOURCE_STATS_CHUNK queues, not one of them all:
+	 * hiredis would hold every script call (some 650 bytes a queue) in
+	 * its output buffer at once, and a copy of every record beside the
+	 * snapshot's.
+	 */
 	qs = tq_xcalloc(n == 0 ? 1 : n, sizeof *qs);
-	for (i = 0; i < n; i++) {
-		qs[i].st = st[i];
-		source_rates(&qs[i], snap);
+	st = tq_xcalloc(SOURCE_STATS_CHUNK, sizeof *st);
+	bad[0] = '\0';
+	for (i = 0, good = 0; i < n; i += k) {
+		k = n - i < SOURCE_STATS_CHUNK ? n - i : SOURCE_STATS_CHUNK;
+		if (tq_stats(s->c, (const char *const *)names + i, k, st,
+		    &err) == 0) {
+			for (j = 0; j < k; j++)
+				qs[good++].st = st[j];
+			continue;
+		}
+		if (err.code == TQ_ECONN || err.code == TQ_ETIMEOUT) {
+			tq_strv_free(names, n);
+			free(st);
+			free(qs);
+			source_failed(snap, &err);
+			return;
+		}
+		/*
+		 * A queue whose keys another program damaged (WRONGTYPE)
+		 * fails the whole pipeline: ask queue by queue, so that
+		 * the others are still shown, and say what is wrong with
+		 * the first bad one.
+		 */
+		for (j = 0; j < k; j++) {
+			if (tq_stats(s->c, (const char *const *)names + i + j,
+			    1, st, &err) == 0)
+				qs[good++].st = st[0];
+			else if (bad[0] == '\0')
+				snprintf(bad, sizeof bad, "%s", err.msg);
+		}
 	}
 	free(st);
-	free(snap->queues);
+	tq_strv_free(names, n);
+	n = good;
+	/* Only now: a failed fetch keeps the old snapshot whole. */
+	for (i = 0; i < n; i++)
+		source_rates(&qs[i], snap, &at);
+	snapshot_queues_free(snap->queues, snap->nqueues);
 	snap->queues = qs;
 	snap->nqueues = n;
 	if (n > 0)
 		snap->at_ms = qs[0].st.now_ms;
+	/*
+	 * Redis answered: connected, whatever fails below.  A key that
+	 * another program wrote with the wrong type (NS:workers, the
+	 * leader's) fails its part only, and says so in snap->error.
+	 */
+	snap->connected = 1;
+	snap->ever = 1;
+	snprintf(snap->error, sizeof snap->error, "%s", bad);
 
 	/* The rest is best effort: a failure keeps the previous value. */
 	if (tq_server_info(s->c, &snap->server, &err) != 0)
@@ -189,9 +251,6 @@ source_fetch(struct source *s, struct snapshot *snap,
 			if (strcmp(qs[j].st.name, req->spark_queues[i]) == 0)
 				source_spark(s, &qs[j]);
 	}
-	snap->connected = 1;
-	snap->ever = 1;
-	snap->error[0] = '\0';
 	if (req->dead_queue != NULL)
 		source_fetch_dead(s, snap, req->dead_queue, req->dead_offset,
 		    req->dead_limit);

@@ -172,7 +172,8 @@ tqtop_batch(struct tqtop *t, long iterations)
 		if (crt_quit)
 			break;
 		source_fetch(t->src, &t->snap, &req);
-		if (!t->snap.connected && t->snap.error[0] != '\0') {
+		/* Connected or not: a damaged queue is worth a line. */
+		if (t->snap.error[0] != '\0') {
 			screen_escape(msg, sizeof msg, t->snap.error);
 			fprintf(stderr, "tqtop: %s\n", msg);
 		}

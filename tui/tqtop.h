@@ -28,14 +28,18 @@
 #define MIN_COLS	40	/* below this: "terminal too small" */
 #define MIN_LINES	10
 
-/* One queue as shown: its figures, rates and last minute. */
+/*
+ * One queue as shown: its figures, rates and last minute.  Only queues
+ * that have been on screen have a last minute, so it is a pointer: a
+ * thousand queues would otherwise carry 480 bytes each of zeros, twice
+ * while a fetch replaces the array.
+ */
 struct snap_queue {
 	struct tq_queue_stats	 st;
 	double			 in_rate;	/* enqueued per second */
 	double			 out_rate;	/* processed per second */
 	double			 fail_rate;	/* failed attempts per second */
-	long long		 spark[SPARK_SECONDS]; /* [0] newest */
-	int			 has_spark;
+	long long		*spark;	/* SPARK_SECONDS, [0] newest; or NULL */
 };
 
 /* Everything tqtop knows about Redis, as of the last fetch. */

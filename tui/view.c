@@ -143,7 +143,7 @@ view_spark(WINDOW *w, int y, int x, int width, const struct snap_queue *q)
 
 	if (width > SPARK_SECONDS)
 		width = SPARK_SECONDS;
-	if (!q->has_spark)
+	if (q->spark == NULL)
 		return;
 	for (i = 0; i < width; i++)
 		if (q->spark[i] > max)

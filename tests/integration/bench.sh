@@ -4,7 +4,8 @@
 # Copyright (c) 2026 The tq authors.  MIT licence; see COPYING.
 #
 # Runs each mode of tq-bench small (1000 tasks, a fraction of a second of
-# latency) and checks the contract of its output, not its speed: every
+# latency, 20 queues watched by tqd and tqtop for a second) and checks the
+# contract of its output, not its speed or memory: every
 # --json line parses and holds "mode", the parameters the mode takes and
 # the figures tq-bench(1) names; the table has a header and a row per
 # run; the namespace is empty afterwards and keys outside it are left
@@ -102,15 +103,36 @@ tap_is "promote puts slowlog-log-slower-than back" "$slow_before" \
     "$(rcli config get slowlog-log-slower-than | tail -n 1)"
 tap_is "promote puts slowlog-max-len back" "$len_before" \
     "$(rcli config get slowlog-max-len | tail -n 1)"
+# rss runs the tqd and tqtop built beside tq-bench; its files go in a
+# directory of its own under $TMPDIR.
+mkdir "$T/tmp"
+TMPDIR=$T/tmp
+export TMPDIR
+bench_json "rss" rss tasks seconds queues tqd_rss_kb tqd_hwm_kb \
+    tqtop_rss_kb tqtop_hwm_kb tqtop_batch_rss_kb tqtop_batch_hwm_kb \
+    tqtop_refresh_ms metrics_bytes -- \
+    -u "$U" rss --queues 20 --seconds 1 --json
+tap_like "rss reports its queues and the tasks it made" \
+    '"tasks":120,"seconds":1,"queues":20,' "$out"
+tap_is "rss removes its temporary directory" "" "$(ls -A "$T/tmp")"
+run env TQ_BENCH_TQD="$T/no-tqd" "$BENCH" -u "$U" rss --queues 2 \
+    --seconds 0.5
+tap_is "rss without tqd fails" 1 "$status"
+tap_like "and names the program it did not find" "$T/no-tqd" "$err"
 
-# all, as a table: a header and eight rows, in the documented order.
-run "$BENCH" -u "$U" all --tasks 1000 --seconds 0.2
+# all, as a table: a header and nine rows, in the documented order.
+run "$BENCH" -u "$U" all --tasks 1000 --seconds 0.2 --queues 20
 tap_is "all exits 0" 0 "$status"
-tap_is "all prints a header and eight rows" \
-    "MODE enqueue enqueue enqueue process latency latency memory promote" \
+tap_is "all prints a header and nine rows" \
+    "MODE enqueue enqueue enqueue process latency latency memory promote rss" \
     "$(printf '%s\n' "$out" | awk '{ printf "%s%s", s, $1; s = " " }')"
 tap_like "the table has the figures' columns" \
-    'TASKS/S +P50MS +P95MS +P99MS +MAXMS +B/TASK +CALLMS' "$out"
+    'TASKS/S +P50MS +P95MS +P99MS +MAXMS +B/TASK +CALLMS +QUEUES +TQD_KB' \
+    "$out"
+tap_like "and rss's" 'TQD_KB +TOP_KB +REFMS$' \
+    "$(printf '%s\n' "$out" | head -n 1)"
+tap_like "rss's row has its queues and memory" \
+    '^rss +120 .* 20 +[0-9]+ +[0-9]+ +[0-9.]+$' "$out"
 
 tap_is "the namespace is empty afterwards" 0 "$(leftover)"
 tap_is "keys outside it are left alone" 1 "$(rcli get tq:keep)"
