@@ -238,10 +238,12 @@ fsck_run(struct cmd_ctx *ctx, struct tq_fsck_opts *opts, char **names,
 	struct fsck_out		 out;
 	struct tq_error		 err;
 	cJSON			**findings;
+	char			**done;
 	long long		 found = 0, left = 0, unchecked = 0;
-	size_t			 i;
-	int			 rc = TQ_EXIT_OK;
+	size_t			 i, m = 0;
+	int			 rc = TQ_EXIT_OK, failed = 0;
 
+	done = xreallocarray(NULL, n > 0 ? n : 1, sizeof *done);
 	res = xreallocarray(NULL, n > 0 ? n : 1, sizeof *res);
 	findings = xreallocarray(NULL, n > 0 ? n : 1, sizeof *findings);
 	memset(findings, 0, (n > 0 ? n : 1) * sizeof *findings);
@@ -250,21 +252,41 @@ fsck_run(struct cmd_ctx *ctx, struct tq_fsck_opts *opts, char **names,
 	opts->arg = &out;
 	tq_error_clear(&err);
 	for (i = 0; i < n; i++) {
-		out.findings = findings[i] = cJSON_CreateArray();
-		if (tq_fsck(ctx->client, names[i], opts, &res[i], &err) != 0) {
-			rc = cli_error(ctx, &err);
-			goto out;
+		out.findings = findings[m] = cJSON_CreateArray();
+		if (tq_fsck(ctx->client, names[i], opts, &res[m], &err) != 0) {
+			if (err.code == TQ_ECONN || err.code == TQ_ETIMEOUT) {
+				rc = cli_error(ctx, &err);
+				m++;
+				goto out;
+			}
+			/*
+			 * A key of the wrong type (another program wrote
+			 * it) stops this queue's check, not the others':
+			 * say which queue, leave it out of the table, and
+			 * fail at the end.
+			 */
+			cli_warn("fsck: queue %s not checked: %s", names[i],
+			    err.msg);
+			cJSON_Delete(findings[m]);
+			findings[m] = NULL;
+			tq_error_clear(&err);
+			failed = 1;
+			continue;
 		}
-		left += fsck_left(&res[i], &found);
-		unchecked += res[i].unchecked;
+		left += fsck_left(&res[m], &found);
+		unchecked += res[m].unchecked;
+		done[m++] = names[i];
 	}
 	if (ctx->json)
-		fsck_json(names, res, findings, n, left == 0);
+		fsck_json(done, res, findings, m, left == 0 && !failed);
 	else {
-		fsck_table(names, res, n);
-		if (found == 0)
+		fsck_table(done, res, m);
+		if (found == 0 && !failed)
 			printf("clean: no problems in %zu queue%s\n", n,
 			    n == 1 ? "" : "s");
+		else if (found == 0)
+			printf("no problems in the %zu queue%s checked\n", m,
+			    m == 1 ? "" : "s");
 		else if (opts->repair)
 			printf("%lld problem%s found, %lld repaired\n", found,
 			    found == 1 ? "" : "s", found - left);
@@ -276,12 +298,13 @@ fsck_run(struct cmd_ctx *ctx, struct tq_fsck_opts *opts, char **names,
 		cli_warn("fsck: %lld id%s not checked: a ready list is longer "
 		    "than --list-max %lld", unchecked, unchecked == 1 ? "" :
 		    "s", opts->list_max);
-	rc = left == 0 ? TQ_EXIT_OK : TQ_EXIT_FAIL;
+	rc = left == 0 && !failed ? TQ_EXIT_OK : TQ_EXIT_FAIL;
 out:
-	for (i = 0; i < n; i++)
+	for (i = 0; i < m; i++)
 		cJSON_Delete(findings[i]);
 	free(findings);
 	free(res);
+	free(done);
 	return (rc);
 }
 

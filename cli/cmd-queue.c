@@ -167,8 +167,9 @@ cmd_stats_exec(struct cmd_ctx *ctx)
 {
 	struct tq_queue_stats	*st = NULL;
 	struct tq_error		 err;
+	const char *const	*q;
 	char			**names = NULL;
-	size_t			 n = 0;
+	size_t			 n = 0, i, good;
 	int			 rc;
 
 	if ((rc = cli_connect(ctx)) != 0)
@@ -181,15 +182,40 @@ cmd_stats_exec(struct cmd_ctx *ctx)
 		n = (size_t)ctx->argc;
 	}
 	st = xreallocarray(NULL, n, sizeof *st);
-	if (tq_stats(ctx->client, names != NULL ? (const char *const *)names :
-	    (const char *const *)ctx->argv, n, st, &err) != 0) {
-		rc = cli_error(ctx, &err);
-		goto out;
-	}
-	if (ctx->json)
-		rc = stats_json(st, n);
-	else
-		stats_table(st, n);
+	q = names != NULL ? (const char *const *)names :
+	    (const char *const *)ctx->argv;
+	if (tq_stats(ctx->client, q, n, st, &err) != 0) {
+		if (err.code == TQ_ECONN || err.code == TQ_ETIMEOUT) {
+			rc = cli_error(ctx, &err);
+			goto out;
+		}
+		/*
+		 * One queue whose keys another program damaged (a key of
+		 * the wrong type) fails the whole pipeline; the others
+		 * are still worth showing.  Ask queue by queue: an error
+		 * line for each bad one, a row for each good one, and the
+		 * status says something failed.
+		 */
+		for (i = 0, good = 0; i < n; i++) {
+			tq_error_clear(&err);
+			if (tq_stats(ctx->client, q + i, 1, &st[good],
+			    &err) == 0)
+				good++;
+			else {
+				rc = cli_error(ctx, &err);
+				if (err.code == TQ_ECONN ||
+				    err.code == TQ_ETIMEOUT)
+					goto out;
+			}
+		}
+		rc = TQ_EXIT_FAIL;
+	} else
+		good = n;
+	if (ctx->json) {
+		if (stats_json(st, good) != TQ_EXIT_OK)
+			rc = TQ_EXIT_FAIL;
+	} else
+		stats_table(st, good);
 out:
 	free(st);
 	tq_strv_free(names, names != NULL ? n : 0);

@@ -179,6 +179,10 @@ inspect_human(const struct tq_task_info *t)
 	inspect_time("finished_at", t->finished_at);
 	inspect_text("error", t->error);
 	inspect_text("payload", t->payload);
+	/* A body that is not a task (another program wrote it) has no
+	 * payload to show: show what is there instead. */
+	if (t->payload == NULL && t->body != NULL)
+		inspect_text("body", t->body);
 	inspect_text("result", t->result);
 }
 

@@ -473,17 +473,67 @@ cli_escape(const char *s, size_t max, char *buf, size_t len)
 	return (buf);
 }
 
-/* Print json on one line of stdout and free it; 0, or 1 on failure. */
+/* The length of the UTF-8 sequence (RFC 3629) at p, or 0 if invalid. */
+static size_t
+cli_utf8_len(const unsigned char *p)
+{
+	unsigned char	lo = 0x80, hi = 0xbf;
+	size_t		n, i;
+
+	if (p[0] < 0x80)
+		return (1);
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		if (p[0] == 0xe0)
+			lo = 0xa0;	/* overlong */
+		else if (p[0] == 0xed)
+			hi = 0x9f;	/* surrogates */
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		if (p[0] == 0xf0)
+			lo = 0x90;
+		else if (p[0] == 0xf4)
+			hi = 0x8f;	/* above U+10FFFF */
+	} else
+		return (0);
+	if (p[1] < lo || p[1] > hi)
+		return (0);
+	for (i = 2; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return (0);
+	return (n);
+}
+
+/*
+ * Print json on one line of stdout and free it; 0, or 1 on failure.
+ * Strings from Redis may hold bytes that are not UTF-8 (another program
+ * wrote them; cJSON passes them through), which would make the output
+ * invalid JSON for its reader: each such byte becomes \ufffd.  They can
+ * only be inside strings, as everything else cJSON prints is ASCII.
+ */
 int
 cli_print_json(cJSON *json)
 {
-	char	*text;
+	unsigned char	*p, *run;
+	char		*text;
+	size_t		 n;
 
 	text = cJSON_PrintUnformatted(json);
 	cJSON_Delete(json);
 	if (text == NULL)
 		cli_oom(0);	/* cJSON fails only for want of memory */
-	puts(text);
+	for (run = p = (unsigned char *)text; *p != '\0'; p += n) {
+		if ((n = cli_utf8_len(p)) != 0)
+			continue;
+		fwrite(run, 1, (size_t)(p - run), stdout);
+		fputs("\\ufffd", stdout);
+		run = p + 1;
+		n = 1;
+	}
+	fwrite(run, 1, (size_t)(p - run), stdout);
+	putchar('\n');
 	cJSON_free(text);
 	return (TQ_EXIT_OK);
 }

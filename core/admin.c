@@ -28,6 +28,91 @@ tq_admin_keys(struct tq_client *c, const char *queue, struct tq_error *err)
 	return (tq_client_keys(c, queue));
 }
 
+/*
+ * The Redis type a key of ours holds, from its name ("NS:{Q}:what..."),
+ * or NULL when the name says nothing.
+ */
+static const char *
+tq_admin_key_type(const char *key)
+{
+	static const struct {
+		const char	*what;
+		const char	*type;
+	} kinds[] = {
+		{ "t", "hash" }, { "m", "hash" }, { "lease", "hash" },
+		{ "stats", "hash" }, { "rate", "hash" }, { "res", "hash" },
+		{ "sched", "zset" }, { "active", "zset" }, { "retry", "zset" },
+		{ "dead", "zset" }, { "ids", "zset" },
+		{ "ready", "list" }, { "hist", "list" }, { "wake", "list" },
+		{ "paused", "string" },
+	};
+	const char	*p;
+	size_t		 i, n;
+
+	if ((p = strstr(key, "}:")) == NULL)
+		return (NULL);
+	p += 2;
+	n = strcspn(p, ":");
+	for (i = 0; i < TQ_NITEMS(kinds); i++) {
+		if (strlen(kinds[i].what) == n &&
+		    strncmp(p, kinds[i].what, n) == 0)
+			return (kinds[i].type);
+	}
+	return (NULL);
+}
+
+/*
+ * Run script over keys as tq_client_eval does; on failure, say which
+ * queue (its name is the hash tag of the keys) and, when Redis said
+ * WRONGTYPE, which key: another program wrote it with a type ours never
+ * has, Redis names no key, and the message is all an operator has to go
+ * on.  Only a failed call pays for the TYPE commands.
+ */
+static redisReply *
+tq_admin_eval(struct tq_client *c, int script, const char **keys,
+    int nkeys, const char **args, int nargs, struct tq_error *err)
+{
+	struct tq_error	 terr;
+	redisReply	*reply, *t;
+	const char	*argv[2], *want, *open, *close;
+	int		 i;
+
+	reply = tq_client_eval(c, script, keys, nkeys, args, nargs, err);
+	if (reply != NULL || err == NULL || err->code != TQ_EREDIS)
+		return (reply);
+	if (strstr(err->msg, "WRONGTYPE") != NULL) {
+		for (i = 0; i < nkeys; i++) {
+			if ((want = tq_admin_key_type(keys[i])) == NULL)
+				continue;
+			argv[0] = "TYPE";
+			argv[1] = keys[i];
+			if ((t = tq_redis_command(tq_client_redis(c), &terr,
+			    2, argv, NULL)) == NULL)
+				break;
+			if (t->type == REDIS_REPLY_STATUS &&
+			    strcmp(t->str, "none") != 0 &&
+			    strcmp(t->str, want) != 0) {
+				tq_error_set(err, TQ_EREDIS, "key %s holds a "
+				    "%s, not a %s (WRONGTYPE in %s)", keys[i],
+				    t->str, want, tq_script_name(script));
+				freeReplyObject(t);
+				return (NULL);
+			}
+			freeReplyObject(t);
+		}
+	}
+	/* A script's runtime error ("ERR ...": a counter that is not a
+	 * number) is about the queue's data too; NOPERM, OOM and the like
+	 * are not, and stay as they are. */
+	if ((strstr(err->msg, "WRONGTYPE") != NULL ||
+	    strstr(err->msg, ": ERR ") != NULL) && nkeys > 0 &&
+	    (open = strchr(keys[0], '{')) != NULL &&
+	    (close = strchr(open, '}')) != NULL)
+		tq_error_prefix(err, "queue %.*s", (int)(close - open - 1),
+		    open + 1);
+	return (NULL);
+}
+
 /* Read {a, b} (and with c, a third) integers from a script reply. */
 static int
 tq_reply_pair(const redisReply *reply, long long *a, long long *b,
@@ -63,7 +148,7 @@ tq_admin_pair(struct tq_client *c, int script, const char **keys, int nkeys,
 	long long	 c3;
 	int		 rc;
 
-	reply = tq_client_eval(c, script, keys, nkeys, args, nargs, err);
+	reply = tq_admin_eval(c, script, keys, nkeys, args, nargs, err);
 	if (reply == NULL)
 		return (-1);
 	rc = tq_reply_pair(reply, a, b, script == TQ_SCRIPT_REQUEUE ? &c3 :
@@ -269,7 +354,7 @@ tq_dead_requeue_aged(struct tq_client *c, const char *queue, int64_t age_ms,
 	args[2] = age;
 	args[3] = cyc;
 	args[4] = off;
-	reply = tq_client_eval(c, TQ_SCRIPT_REQUEUE, keys, 14, args, 5, err);
+	reply = tq_admin_eval(c, TQ_SCRIPT_REQUEUE, keys, 14, args, 5, err);
 	if (reply == NULL)
 		return (-1);
 	rc = tq_reply_pair(reply, &d, &m, &s, "requeue", err);
@@ -336,7 +421,7 @@ tq_dead_trim(struct tq_client *c, const char *queue, long long max_count,
 	args[0] = count;
 	args[1] = age;
 	args[2] = n;
-	reply = tq_client_eval(c, TQ_SCRIPT_TRIM, keys, 4, args, 3, err);
+	reply = tq_admin_eval(c, TQ_SCRIPT_TRIM, keys, 4, args, 3, err);
 	if (reply == NULL)
 		return (-1);
 	if (reply->type == REDIS_REPLY_INTEGER) {
@@ -363,8 +448,13 @@ tq_dead_info(const char *queue, redisReply **e)
 		if (info->body == NULL && e[2]->len > 0)
 			info->body = tq_xstrdup(e[2]->str);
 	}
-	if (info->id == NULL)
-		info->id = tq_xstrdup(e[0]->str);
+	/*
+	 * The id it is dead under, not the body's: they differ when
+	 * another program wrote the body (an inline body without a valid
+	 * id is dead as noid-SHA1), and requeue and purge want this one.
+	 */
+	free(info->id);
+	info->id = tq_xstrdup(e[0]->str);
 	if (info->queue == NULL)
 		info->queue = tq_xstrdup(queue);
 	info->state = TQ_STATE_DEAD;
@@ -398,7 +488,7 @@ tq_dead_list(struct tq_client *c, const char *queue, long long offset,
 	snprintf(lim, sizeof lim, "%d", limit);
 	args[0] = off;
 	args[1] = lim;
-	reply = tq_client_eval(c, TQ_SCRIPT_DEADLIST, keys, 3, args, 2, err);
+	reply = tq_admin_eval(c, TQ_SCRIPT_DEADLIST, keys, 3, args, 2, err);
 	if (reply == NULL)
 		return (-1);
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
@@ -426,7 +516,7 @@ tq_pause(struct tq_client *c, const char *queue, struct tq_error *err)
 	if ((k = tq_admin_keys(c, queue, err)) == NULL)
 		return (-1);
 	keys[0] = k->k[TQ_K_PAUSED];
-	if ((reply = tq_client_eval(c, TQ_SCRIPT_PAUSE, keys, 1, NULL, 0,
+	if ((reply = tq_admin_eval(c, TQ_SCRIPT_PAUSE, keys, 1, NULL, 0,
 	    err)) == NULL)
 		return (-1);
 	freeReplyObject(reply);
@@ -447,7 +537,7 @@ tq_resume(struct tq_client *c, const char *queue, struct tq_error *err)
 	keys[1] = k->k[TQ_K_WAKE];
 	snprintf(cap, sizeof cap, "%d", TQ_WAKE_MAX);
 	args[0] = cap;
-	if ((reply = tq_client_eval(c, TQ_SCRIPT_RESUME, keys, 2, args, 1,
+	if ((reply = tq_admin_eval(c, TQ_SCRIPT_RESUME, keys, 2, args, 1,
 	    err)) == NULL)
 		return (-1);
 	freeReplyObject(reply);

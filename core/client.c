@@ -22,6 +22,7 @@ struct tq_qentry {
 	char			*name;
 	struct tq_keys		 keys;
 	unsigned		 registered;	/* connection generation; 0 */
+	int64_t			 empty_until;	/* monotonic ms: skip it */
 	struct tq_qentry	*next;
 };
 
@@ -168,6 +169,18 @@ struct tq_keys *
 tq_client_keys(struct tq_client *c, const char *queue)
 {
 	return (&tq_client_entry(c, queue)->keys);
+}
+
+int
+tq_client_skip(struct tq_client *c, const char *queue, int64_t now)
+{
+	return (tq_client_entry(c, queue)->empty_until > now);
+}
+
+void
+tq_client_mark_empty(struct tq_client *c, const char *queue, int64_t until)
+{
+	tq_client_entry(c, queue)->empty_until = until;
 }
 
 /*

@@ -87,8 +87,10 @@ tq_inspect_info(const redisReply *reply, const char *queue, const char *id)
 		    e[2]->len > 0 ? e[2]->str : NULL);
 	if (info->body == NULL && e[1]->len > 0)
 		info->body = tq_xstrdup(e[1]->str);
-	if (info->id == NULL)
-		info->id = tq_xstrdup(id);
+	/* The id asked for, which the task is stored under, not whatever
+	 * id another program wrote into its body. */
+	free(info->id);
+	info->id = tq_xstrdup(id);
 	if (info->queue == NULL)
 		info->queue = tq_xstrdup(queue);
 	info->state = state;
@@ -99,9 +101,11 @@ tq_inspect_info(const redisReply *reply, const char *queue, const char *id)
 		break;
 	case TQ_STATE_ACTIVE:
 		info->lease_deadline = e[3]->integer;
-		/* Tokens are "random@worker". */
-		if ((at = strchr(e[4]->str, '@')) != NULL && at[1] != '\0')
+		/* Tokens are "random@worker": the worker running it now. */
+		if ((at = strchr(e[4]->str, '@')) != NULL && at[1] != '\0') {
+			free(info->worker);
 			info->worker = tq_xstrdup(at + 1);
+		}
 		break;
 	case TQ_STATE_DEAD:
 		if (info->failed_at == 0)
@@ -110,6 +114,9 @@ tq_inspect_info(const redisReply *reply, const char *queue, const char *id)
 	case TQ_STATE_DONE:
 		info->result = tq_xstrdup(e[5]->str);
 		info->finished_at = e[6]->integer;
+		/* "@worker": who finished it. */
+		if (e[4]->str[0] == '@' && e[4]->str[1] != '\0')
+			info->worker = tq_xstrdup(e[4]->str + 1);
 		break;
 	default:
 		break;
@@ -117,12 +124,19 @@ tq_inspect_info(const redisReply *reply, const char *queue, const char *id)
 	return (info);
 }
 
-/* Ask queues[0..n) in one pipeline; the first that holds id wins. */
+/*
+ * Ask queues[0..n) in one pipeline; the first that holds id wins.  A
+ * queue whose keys another program damaged (WRONGTYPE) must not hide
+ * the task in the others: its error goes into bad (the first one only)
+ * and the search goes on.
+ */
 static int
 tq_inspect_queues(struct tq_client *c, const char *const *queues, size_t n,
-    const char *id, struct tq_task_info **out, struct tq_error *err)
+    const char *id, struct tq_task_info **out, struct tq_error *bad,
+    struct tq_error *err)
 {
 	struct tq_redis	*r = tq_client_redis(c);
+	struct tq_error	 qerr;
 	redisReply	*reply;
 	char		**rkeys;
 	size_t		 i;
@@ -140,9 +154,15 @@ tq_inspect_queues(struct tq_client *c, const char *const *queues, size_t n,
 			rc = -1;
 			break;
 		}
-		if (rc == 0 && tq_redis_reply_error(r, reply, err) != 0)
-			rc = -1;
-		else if (rc == 0 && *out == NULL)
+		if (rc == 0 && tq_redis_reply_error(r, reply, &qerr) != 0) {
+			if (strstr(qerr.msg, "NOSCRIPT") != NULL) {
+				*err = qerr;
+				rc = -1;
+			} else if (bad->code == TQ_OK) {
+				*bad = qerr;
+				tq_error_prefix(bad, "queue %s", queues[i]);
+			}
+		} else if (rc == 0 && *out == NULL)
 			*out = tq_inspect_info(reply, queues[i], id);
 		freeReplyObject(reply);
 	}
@@ -159,18 +179,15 @@ tq_inspect_queues(struct tq_client *c, const char *const *queues, size_t n,
 /* Read-only, so after NOSCRIPT (scripts reloaded) simply go again. */
 static int
 tq_inspect_retry(struct tq_client *c, const char *const *queues, size_t n,
-    const char *id, struct tq_task_info **out, struct tq_error *err)
+    const char *id, struct tq_task_info **out, struct tq_error *bad,
+    struct tq_error *err)
 {
-	struct tq_error	local;
-
-	if (err == NULL)
-		err = &local;
-	if (tq_inspect_queues(c, queues, n, id, out, err) == 0)
+	if (tq_inspect_queues(c, queues, n, id, out, bad, err) == 0)
 		return (0);
 	if (strstr(err->msg, "NOSCRIPT") == NULL)
 		return (-1);
 	tq_error_clear(err);
-	return (tq_inspect_queues(c, queues, n, id, out, err));
+	return (tq_inspect_queues(c, queues, n, id, out, bad, err));
 }
 
 #define TQ_FIND_WINDOW	10000	/* ready entries read per findready call */
@@ -228,10 +245,14 @@ int
 tq_inspect(struct tq_client *c, const char *queue, const char *id,
     struct tq_task_info **out, struct tq_error *err)
 {
-	char	**names = NULL;
-	size_t	  n = 0, i;
-	int	  rc;
+	struct tq_error	  local, bad;
+	char		**names = NULL;
+	size_t		  n = 0, i;
+	int		  rc;
 
+	if (err == NULL)
+		err = &local;
+	tq_error_clear(&bad);
 	*out = NULL;
 	if (tq_check_name("task id", id, err) != 0)
 		return (-1);
@@ -243,17 +264,33 @@ tq_inspect(struct tq_client *c, const char *queue, const char *id,
 	} else if (tq_queues(c, &names, &n, err) != 0)
 		return (-1);
 	rc = n == 0 ? 0 : tq_inspect_retry(c, (const char *const *)names, n,
-	    id, out, err);
+	    id, out, &bad, err);
 	for (i = 0; rc == 0 && *out == NULL && i < n; i++) {
 		if ((rc = tq_inspect_ready(c, names[i], id, out, err)) > 0)
 			rc = 0;
+		else if (rc < 0 && err->code != TQ_ECONN &&
+		    err->code != TQ_ETIMEOUT) {
+			/* A damaged queue: as in tq_inspect_queues. */
+			if (bad.code == TQ_OK) {
+				bad = *err;
+				tq_error_prefix(&bad, "queue %s", names[i]);
+			}
+			tq_error_clear(err);
+			rc = 0;
+		}
 	}
 	/* Dequeued while we read the lists: it has an entry by id now. */
 	if (rc == 0 && *out == NULL && n > 0)
 		rc = tq_inspect_retry(c, (const char *const *)names, n, id,
-		    out, err);
+		    out, &bad, err);
 	tq_strv_free(names, n);
-	if (rc == 0 && *out == NULL) {
+	if (rc == 0 && *out == NULL && bad.code != TQ_OK) {
+		/* Perhaps it is in the queue that could not be read. */
+		*err = bad;
+		if (n > 1)
+			tq_error_prefix(err, "task %s not found elsewhere", id);
+		rc = -1;
+	} else if (rc == 0 && *out == NULL) {
 		tq_error_set(err, TQ_ENOTFOUND, "task %s not found", id);
 		rc = -1;
 	}

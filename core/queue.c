@@ -22,6 +22,7 @@
 #define TQ_ERROR_MAX	4096	/* bytes of a failure message we keep */
 #define TQ_YEAR_MS	(366LL * 24 * 3600 * 1000)
 #define TQ_DELAY_MAX_MS	(10 * TQ_YEAR_MS)
+#define TQ_EMPTY_SKIP_MS 20	/* a queue found empty is left this long */
 
 struct tq_batch {
 	struct tq_client	*c;
@@ -684,7 +685,7 @@ tq_dequeue_call(struct tq_client *c, const char *queue, int64_t lease_ms,
 {
 	struct tq_keys		*k = tq_client_keys(c, queue);
 	struct tq_queue_policy	 policy;
-	const char		*keys[18], *args[5];
+	const char		*keys[19], *args[5];
 	char			 lease[24], n[16], rate[24];
 	redisReply		*reply, **e;
 	size_t			 i;
@@ -701,6 +702,7 @@ tq_dequeue_call(struct tq_client *c, const char *queue, int64_t lease_ms,
 	keys[15] = k->k[TQ_K_RATE];
 	keys[16] = k->k[TQ_K_DEAD];
 	keys[17] = k->k[TQ_K_STATS];
+	keys[18] = k->k[TQ_K_WAKE];
 	snprintf(n, sizeof n, "%d", max);
 	snprintf(lease, sizeof lease, "%lld", (long long)lease_ms);
 	snprintf(rate, sizeof rate, "%lld", (long long)policy.rate_limit);
@@ -708,7 +710,7 @@ tq_dequeue_call(struct tq_client *c, const char *queue, int64_t lease_ms,
 	args[1] = lease;
 	args[2] = token;
 	args[3] = rate;
-	reply = tq_client_eval(c, TQ_SCRIPT_DEQUEUE, keys, 18, args, 4, err);
+	reply = tq_client_eval(c, TQ_SCRIPT_DEQUEUE, keys, 19, args, 4, err);
 	if (reply == NULL)
 		return (-1);
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 ||
@@ -815,10 +817,12 @@ int
 tq_dequeue_batch(struct tq_client *c, const struct tq_dequeue_opts *o,
     struct tq_task **out, int max, struct tq_error *err)
 {
-	size_t	*order, i;
-	char	 token[TQ_NAME_MAX + 40], rnd[33];
-	int64_t	 deadline, left;
-	int	 got = 0, n, limited, any_limited, failed = 0;
+	size_t		*order, i;
+	char		 token[TQ_NAME_MAX + 40], rnd[33];
+	const char	*q;
+	int64_t		 deadline, left, now;
+	int		 got = 0, n, limited, any_limited, skipped;
+	int		 failed = 0;
 
 	if (o->nqueues == 0 || o->lease_ms < 1 || max < 1) {
 		tq_error_set(err, TQ_EINVAL, "dequeue: %s",
@@ -839,21 +843,41 @@ tq_dequeue_batch(struct tq_client *c, const struct tq_dequeue_opts *o,
 	deadline = tq_monotonic_ms() + o->block_ms;
 	for (;;) {
 		tq_queue_order(o, order);
-		any_limited = 0;
+		any_limited = skipped = 0;
+		now = tq_monotonic_ms();
 		for (i = 0; i < o->nqueues && got < max; i++) {
-			n = tq_dequeue_queue(c, o->queues[order[i]],
-			    o->lease_ms, token, out + got, max - got, &limited,
-			    err);
+			q = o->queues[order[i]];
+			/*
+			 * A queue found empty a moment ago is not asked again
+			 * at once: a worker of many queues whose first ones
+			 * are drained would ask each of them, in vain, before
+			 * every lease.
+			 */
+			if (tq_client_skip(c, q, now)) {
+				skipped = 1;
+				continue;
+			}
+			n = tq_dequeue_queue(c, q, o->lease_ms, token,
+			    out + got, max - got, &limited, err);
 			if (n < 0) {
 				failed = 1;
 				break;
 			}
+			if (n == 0 && !limited)
+				tq_client_mark_empty(c, q, now +
+				    TQ_EMPTY_SKIP_MS);
 			got += n;
 			any_limited |= limited;
 		}
 		if (failed)
 			break;		/* keep what we got */
 		left = deadline - tq_monotonic_ms();
+		if (got == 0 && skipped) {
+			/* Never wait while a skipped queue might have some. */
+			for (i = 0; i < o->nqueues; i++)
+				tq_client_mark_empty(c, o->queues[i], 0);
+			continue;
+		}
 		if (got > 0 || o->block_ms <= 0 || left <= 0)
 			break;
 		if (any_limited) {

@@ -36,6 +36,10 @@ tq_queues(struct tq_client *c, char ***names, size_t *n, struct tq_error *err)
 	if (reply == NULL)
 		return (-1);
 	if (tq_redis_reply_error(tq_client_redis(c), reply, err) != 0) {
+		/* Another program wrote the key: Redis would not say which. */
+		if (strncmp(reply->str, "WRONGTYPE", 9) == 0)
+			tq_error_set(err, TQ_EREDIS, "key %s is not a set "
+			    "(WRONGTYPE)", argv[1]);
 		freeReplyObject(reply);
 		return (-1);
 	}
@@ -143,6 +147,9 @@ tq_stats_pass(struct tq_client *c, const char *const *queues, size_t n,
 			return (-1);
 		if (rc == 0 && tq_redis_reply_error(r, reply, err) != 0) {
 			*noscript = strstr(err->msg, "NOSCRIPT") != NULL;
+			/* Say which queue: a damaged key fails only its own
+			 * (WRONGTYPE), and the pipeline has many. */
+			tq_error_prefix(err, "stats of %s", queues[i]);
 			rc = -1;
 		} else if (rc == 0)
 			rc = tq_stats_fill(reply, queues[i], &out[i], err);

@@ -338,10 +338,30 @@ tq_task_from_reply(const char *queue, const char *id, const char *body,
 	int64_t		 priority = 0, created_at = 0, retry_count = 0;
 	int64_t		 max_retries = TQ_MAX_RETRIES_DEFAULT;
 	int64_t		 timeout_s = TQ_TIMEOUT_DEFAULT_S;
+	size_t		 pos = 0;
 
 	assert(queue != NULL && id != NULL);
 	if (body == NULL) {
 		tq_error_set(err, TQ_EPROTO, "task %s: body is missing", id);
+		goto fail;
+	}
+	/*
+	 * cJSON takes bytes that are not UTF-8, and cuts a string short at
+	 * a NUL: a body like that was written by another program, and its
+	 * payload could not reach a handler as it was written.  Enqueue
+	 * refuses both (tq_check_payload); here they send the task to dead
+	 * saying where they are.  Other leniencies of cJSON (01, raw
+	 * control characters) lose nothing and are kept for such programs.
+	 */
+	if ((s = memchr(body, '\0', bodylen)) != NULL) {
+		tq_error_set(err, TQ_EPROTO, "task %s: body has a NUL byte at "
+		    "byte %zu", id, (size_t)(s - body) + 1);
+		goto fail;
+	}
+	if (tq_check_utf8(body, bodylen, &pos) != 0) {
+		tq_error_set(err, TQ_EPROTO, "task %s: body is not valid "
+		    "UTF-8 at byte %zu (\\x%02x)", id, pos + 1,
+		    (unsigned char)body[pos]);
 		goto fail;
 	}
 	json = cJSON_ParseWithLengthOpts(body, bodylen, &end, 0);
@@ -570,6 +590,24 @@ task_info_str(const cJSON *obj, const char *name)
 	return (tq_xstrdup(s));
 }
 
+/* The meta record's fields of info, leniently; meta may be NULL. */
+static void
+task_info_meta(struct tq_task_info *info, const char *meta)
+{
+	cJSON	*mjson;
+
+	if (meta == NULL || (mjson = cJSON_Parse(meta)) == NULL)
+		return;
+	if (cJSON_IsObject(mjson)) {
+		info->retry_count = task_info_int(mjson, "retry_count", 0);
+		info->error = task_info_str(mjson, "error");
+		info->failed_at = task_info_time(mjson, "failed_at");
+		/* The worker of the last failed attempt. */
+		info->worker = task_info_str(mjson, "worker");
+	}
+	cJSON_Delete(mjson);
+}
+
 /*
  * Fill info (zeroed by the caller) from a body and meta (may be NULL) of
  * a task in queue (may be NULL: unknown) for display.  Unlike
@@ -584,7 +622,7 @@ int
 tq_task_info_fill(struct tq_task_info *info, const char *queue,
     const char *body, const char *meta)
 {
-	cJSON		*json, *mjson;
+	cJSON		*json;
 	const cJSON	*node;
 
 	if (body == NULL)
@@ -593,6 +631,12 @@ tq_task_info_fill(struct tq_task_info *info, const char *queue,
 	json = cJSON_Parse(body);
 	if (json == NULL || !cJSON_IsObject(json)) {
 		cJSON_Delete(json);
+		/*
+		 * The meta still says why the task is dead ("malformed
+		 * task: ..."): tq dead ls and tq inspect must show that of
+		 * all things.
+		 */
+		task_info_meta(info, meta);
 		return (-1);
 	}
 	info->id = task_info_str(json, "id");
@@ -617,16 +661,7 @@ tq_task_info_fill(struct tq_task_info *info, const char *queue,
 	info->created_at = task_info_time(json, "created_at");
 	info->scheduled_at = task_info_time(json, "scheduled_at");
 	cJSON_Delete(json);
-
-	if (meta != NULL && (mjson = cJSON_Parse(meta)) != NULL) {
-		if (cJSON_IsObject(mjson)) {
-			info->retry_count = task_info_int(mjson, "retry_count",
-			    0);
-			info->error = task_info_str(mjson, "error");
-			info->failed_at = task_info_time(mjson, "failed_at");
-		}
-		cJSON_Delete(mjson);
-	}
+	task_info_meta(info, meta);
 	return (0);
 }
 

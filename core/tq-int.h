@@ -33,7 +33,13 @@
 #define TQ_TIMEOUT_DEFAULT_S	30
 #define TQ_LEASE_DEFAULT_MS	30000
 #define TQ_HISTORY_SECONDS	3600	/* entries kept in the hist list */
-#define TQ_WAKE_MAX		256	/* wake tokens kept per queue */
+/*
+ * Wake tokens kept per queue: one.  The dequeuer a token wakes passes
+ * one on when it leaves tasks behind (prelude.lua tq_wake), and a token
+ * nobody takes costs the worker that finds it later a probe of each of
+ * its queues.
+ */
+#define TQ_WAKE_MAX		1
 #define TQ_BACKOFF_STEPS	24	/* delays passed to the reclaim script */
 
 /* error.c */
@@ -457,5 +463,13 @@ redisReply	*tq_client_eval(struct tq_client *c, int script,
 int		 tq_client_register_queue(struct tq_client *c,
 		     const char *queue, struct tq_error *err);
 struct tq_keys	*tq_client_keys(struct tq_client *c, const char *queue);
+/*
+ * A dequeuer's memory of queues it found empty: skip queue until the
+ * monotonic time given (mark 0: no more).  Skip says whether it is so.
+ */
+int		 tq_client_skip(struct tq_client *c, const char *queue,
+		     int64_t now);
+void		 tq_client_mark_empty(struct tq_client *c, const char *queue,
+		     int64_t until);
 
 #endif /* TQ_INT_H */

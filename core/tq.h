@@ -418,7 +418,8 @@ struct tq_task_info {
 	char		*payload;	/* JSON text */
 	char		*body;		/* the stored JSON body, as is */
 	char		*error;		/* last error */
-	char		*worker;	/* holder of the lease, if active */
+	char		*worker;	/* the lease's holder if active, else
+					 * the last worker (failed or done) */
 	char		*result;	/* JSON text, if done with a result */
 	enum tq_state	 state;
 	int		 priority;

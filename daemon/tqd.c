@@ -93,8 +93,51 @@ tqd_wall(void)
 }
 
 /*
+ * Log "doing: msg", unless it was logged less than TQD_REPEAT_MS ago: a
+ * key of the wrong type (another program wrote it) fails the same call
+ * on every tick until someone repairs it, and the log would fill with
+ * it.  The repeats are counted and said with the next line logged.
+ */
+#define TQD_REPEAT_MS	60000
+static void
+tqd_log_error(struct tqd *d, const char *doing, const char *msg)
+{
+	char	line[sizeof d->recent[0].msg];
+	int64_t	now = tqd_now();
+	size_t	i, slot = 0;
+
+	snprintf(line, sizeof line, "%s: %s", doing, msg);
+	for (i = 0; i < TQD_RECENT_ERRORS; i++) {
+		if (d->recent[i].at_ms != 0 &&
+		    strcmp(d->recent[i].msg, line) == 0)
+			break;
+		if (d->recent[i].at_ms < d->recent[slot].at_ms)
+			slot = i;	/* the free or oldest one */
+	}
+	if (i < TQD_RECENT_ERRORS) {
+		if (now - d->recent[i].at_ms < TQD_REPEAT_MS) {
+			d->recent[i].repeats++;
+			return;
+		}
+		if (d->recent[i].repeats > 0)
+			tqd_log(TQD_LOG_ERROR, "%s (%lld more times since "
+			    "it was last logged)", line, d->recent[i].repeats);
+		else
+			tqd_log(TQD_LOG_ERROR, "%s", line);
+		d->recent[i].at_ms = now;
+		d->recent[i].repeats = 0;
+		return;
+	}
+	tqd_log(TQD_LOG_ERROR, "%s", line);
+	snprintf(d->recent[slot].msg, sizeof d->recent[slot].msg, "%s", line);
+	d->recent[slot].at_ms = now;
+	d->recent[slot].repeats = 0;
+}
+
+/*
  * Note the outcome of a Redis call: log the link going down and coming
- * back once each, not every failed call.  Returns rc.
+ * back once each, not every failed call, and any other error once a
+ * minute at most.  Returns rc.
  */
 int
 tqd_redis(struct tqd *d, int rc, const struct tq_error *err,
@@ -113,7 +156,7 @@ tqd_redis(struct tqd *d, int rc, const struct tq_error *err,
 	link = err != NULL && (err->code == TQ_ECONN ||
 	    err->code == TQ_ETIMEOUT);
 	if (!link)
-		tqd_log(TQD_LOG_ERROR, "%s: %s", doing, err->msg);
+		tqd_log_error(d, doing, err->msg);
 	else if (!d->redis_down)
 		tqd_log(TQD_LOG_ERROR, "%s: %s; retrying with backoff", doing,
 		    err->msg);

@@ -19,7 +19,7 @@ redis.call('HDEL', KEYS[2], id)
 if ARGV[3] ~= '' then
 	local body = redis.call('HGET', KEYS[3], id) or ''
 	redis.call('HSET', KEYS[7], 'body', body, 'result', ARGV[3],
-	    'finished_at', now)
+	    'finished_at', now, 'worker', tq_token_worker(ARGV[2]) or '')
 	redis.call('PEXPIRE', KEYS[7], tonumber(ARGV[4]))
 end
 redis.call('HDEL', KEYS[3], id)

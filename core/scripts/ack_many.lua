@@ -27,7 +27,8 @@ for j = 1, nids do
 		if result ~= '' then
 			local body = redis.call('HGET', KEYS[3], id) or ''
 			redis.call('HSET', KEYS[r], 'body', body,
-			    'result', result, 'finished_at', now)
+			    'result', result, 'finished_at', now, 'worker',
+			    tq_token_worker(ARGV[a + 1]) or '')
 			redis.call('PEXPIRE', KEYS[r], tonumber(ARGV[1]))
 		end
 		ndone = ndone + 1

@@ -1,6 +1,6 @@
 -- dequeue: lease up to n ready tasks, highest priority first.
 -- KEYS: 1 paused, 2 active, 3 lease, 4 t, 5 m, 6..15 ready:9 .. ready:0,
---       16 rate, 17 dead, 18 stats
+--       16 rate, 17 dead, 18 stats, 19 wake
 -- ARGV: 1 n, 2 lease_ms, 3 token, 4 rate limit (tasks/s; 0: none)
 -- Returns {now, deadline, limited, id, body, meta, id, body, meta, ...};
 -- meta is "" when the task never failed; limited is 1 when the rate limit
@@ -141,6 +141,11 @@ for i = 6, 15 do
 	if got >= n then
 		break
 	end
+end
+-- Tasks left behind: pass the wake-up on to the next dequeuer.
+if got > 0 and redis.call('EXISTS', KEYS[6], KEYS[7], KEYS[8], KEYS[9],
+    KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15]) > 0 then
+	tq_wake(KEYS[19], 1, 1)
 end
 if rate > 0 then
 	if got == n and n < tonumber(ARGV[1]) then

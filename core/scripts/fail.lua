@@ -17,7 +17,7 @@ local k = {t = KEYS[3], m = KEYS[4], retry = KEYS[5], dead = KEYS[6],
     stats = KEYS[7], hist = KEYS[8], ids = KEYS[9]}
 local delay = tonumber(ARGV[5])
 local to = tq_failed(k, id, ARGV[3], ARGV[4] == '1', delay,
-    tonumber(ARGV[6]), now)
+    tonumber(ARGV[6]), now, ARGV[2])
 if to == 'retry' then
 	return {to, now + delay}
 end

@@ -2,13 +2,16 @@
 -- KEYS: 1 t, 2 m, 3 sched, 4 active, 5 lease, 6 retry, 7 dead, 8 res:ID
 -- ARGV: 1 id
 -- Returns {state, body, meta, score, token, result, finished_at}, with
--- state "unknown" when this queue does not hold the task.
+-- state "unknown" when this queue does not hold the task.  For a done
+-- task, token is "@" and the worker that finished it.
 local id = ARGV[1]
 local body = redis.call('HGET', KEYS[1], id)
 if not body then
-	local r = redis.call('HMGET', KEYS[8], 'body', 'result', 'finished_at')
+	local r = redis.call('HMGET', KEYS[8], 'body', 'result', 'finished_at',
+	    'worker')
 	if r[2] then
-		return {'done', r[1] or '', '', 0, '', r[2], tonumber(r[3] or 0)}
+		return {'done', r[1] or '', '', 0, '@' .. (r[4] or ''), r[2],
+		    tonumber(r[3] or 0)}
 	end
 	return {'unknown', '', '', 0, '', '', 0}
 end

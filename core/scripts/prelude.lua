@@ -86,21 +86,23 @@ local function tq_hist(key, now, e, p, f)
 	redis.call('LTRIM', key, 0, 3599)
 end
 
--- Wake up to n blocked dequeuers; the list is capped so that tokens left
--- when nobody listens cost at most a few spurious wake-ups later.
+-- Wake blocked dequeuers after n ready tasks appeared: tokens in the
+-- wake list, up to cap in all (libtq: 1).  A dequeuer blocks only when
+-- its queues are empty, and the one a token wakes passes one on when it
+-- leaves tasks behind (see dequeue), so a burst wakes as many dequeuers
+-- as it needs, one after the other; while a token nobody took is a
+-- wasted probe of every queue of the worker that finds it later, which
+-- is why they are kept so few.
 local function tq_wake(key, n, cap)
+	n = math.min(n, cap - redis.call('LLEN', key))
 	if n <= 0 then
 		return
-	end
-	if n > 64 then
-		n = 64
 	end
 	local t = {}
 	for i = 1, n do
 		t[i] = '1'
 	end
 	redis.call('LPUSH', key, unpack(t))
-	redis.call('LTRIM', key, 0, cap - 1)
 end
 
 -- A producer's own ids (the ids key: a sorted set) are remembered after
@@ -154,10 +156,16 @@ local function tq_ids_gone(ids, gone, n)
 	end
 end
 
+-- The worker a delivery token names ("random@worker"), or nil.
+local function tq_token_worker(tok)
+	return tok and string.match(tok, '@(.+)$') or nil
+end
+
 -- Record a failed attempt of an active task whose lease is already
--- removed: retry after delay while attempts are left, else dead.
+-- removed: retry after delay while attempts are left, else dead.  tok
+-- is the lease's token (its worker is remembered as the last one).
 -- k = {t, m, retry, dead, stats, hist, ids}.  Returns 'retry' or 'dead'.
-local function tq_failed(k, id, why, permanent, delay, dead_max, now)
+local function tq_failed(k, id, why, permanent, delay, dead_max, now, tok)
 	local body = redis.call('HGET', k.t, id)
 	local meta = tq_decode(redis.call('HGET', k.m, id)) or {}
 	local b = tq_decode(body)
@@ -172,6 +180,7 @@ local function tq_failed(k, id, why, permanent, delay, dead_max, now)
 	meta.retry_count = count
 	meta.error = why
 	meta.failed_at = now
+	meta.worker = tq_token_worker(tok) or meta.worker
 	redis.call('HSET', k.m, id, cjson.encode(meta))
 	redis.call('HINCRBY', k.stats, 'failed', 1)
 	tq_hist(k.hist, now, 0, 0, 1)

@@ -11,6 +11,8 @@ local k = {t = KEYS[3], m = KEYS[4], retry = KEYS[5], dead = KEYS[6],
     stats = KEYS[7], hist = KEYS[8], ids = KEYS[9]}
 local steps = #ARGV - 2
 for _, id in ipairs(ids) do
+	-- The worker that held it is the task's last one.
+	local tok = redis.call('HGET', KEYS[2], id)
 	redis.call('ZREM', KEYS[1], id)
 	redis.call('HDEL', KEYS[2], id)
 	if redis.call('HEXISTS', KEYS[3], id) == 1 then
@@ -18,7 +20,7 @@ for _, id in ipairs(ids) do
 		local n = (tonumber(meta.retry_count) or 0) + 1
 		if n > steps then n = steps end
 		tq_failed(k, id, 'lease expired', false,
-		    tonumber(ARGV[2 + n]), tonumber(ARGV[2]), now)
+		    tonumber(ARGV[2 + n]), tonumber(ARGV[2]), now, tok or nil)
 	end
 end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')

@@ -21,15 +21,26 @@ for i = 8, 17 do
 			local b = tq_decode(redis.call('HGET', KEYS[7], e))
 			t = b and tonumber(b.scheduled_at or b.created_at)
 		end
-		if t and (oldest == 0 or t < oldest) then
+		-- A time another program wrote may be anything: only a
+		-- plausible one (after 1970, before 2^53 ms) counts.
+		if t and t > 0 and t < 2^53 and (oldest == 0 or t < oldest) then
 			oldest = t
 		end
 	end
 end
 local c = redis.call('HMGET', KEYS[5], 'enqueued', 'processed', 'failed',
     'retried', 'dead')
+-- A counter another program overwrote with something that is not an
+-- integer reads as 0: tonumber's nil would end the reply early (and
+-- hide the queue from tq stats and tqtop), and 1e400 is no integer.
+local function count(v)
+	local n = tonumber(v)
+	if not n or n ~= math.floor(n) or n > 2^53 or n < -2^53 then
+		return 0
+	end
+	return n
+end
 return {now, ready, redis.call('ZCARD', KEYS[1]),
     redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3]),
     redis.call('ZCARD', KEYS[4]), redis.call('EXISTS', KEYS[6]), oldest,
-    tonumber(c[1] or 0), tonumber(c[2] or 0), tonumber(c[3] or 0),
-    tonumber(c[4] or 0), tonumber(c[5] or 0)}
+    count(c[1]), count(c[2]), count(c[3]), count(c[4]), count(c[5])}

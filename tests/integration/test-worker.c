@@ -557,6 +557,7 @@ test_success(void **state)
 	assert_string_equal(res, "{\"sent\":true,\"attempt\":1}");
 	info = expect_state(c, "ok", id, TQ_STATE_DONE);
 	assert_string_equal(info->result, res);
+	assert_string_equal(info->worker, tq_worker_name(k->w));
 	tq_task_info_free(info);
 	stats_of(c, "ok", &st);
 	assert_int_equal(st.processed, 1);
@@ -587,6 +588,9 @@ test_failure(void **state)
 	info = expect_state(c, "fail", id1, TQ_STATE_RETRY);
 	assert_string_equal(info->error, "boom: attempt 1");
 	assert_int_equal(info->retry_count, 1);
+	/* The task model's "last worker". */
+	assert_non_null(info->worker);
+	assert_string_equal(info->worker, tq_worker_name(k->w));
 	tq_task_info_free(info);
 
 	/* The next task fails for good (no tqd: id1 stays in retry). */
@@ -595,6 +599,7 @@ test_failure(void **state)
 	WAIT_UNTIL(tq_worker_failed(k->w) == 2, 5000);
 	info = expect_state(c, "fail", id2, TQ_STATE_DEAD);
 	assert_string_equal(info->error, "bad input (permanent)");
+	assert_string_equal(info->worker, tq_worker_name(k->w));
 	assert_int_equal(info->retry_count, 1);
 	tq_task_info_free(info);
 
@@ -788,6 +793,43 @@ test_lease_extension(void **state)
 	free(id);
 	free(id2);
 	assert_invariants("lx");
+}
+
+/*
+ * An extension refused (the lease went to someone else meanwhile: here
+ * its token is overwritten, as a reclaim and a new lease would) sets
+ * the handler's cancel flag, and the handler's late success is
+ * discarded: the task stays with its new holder.
+ */
+static void
+test_lease_lost(void **state)
+{
+	struct tq_client	*c = harness_client_cfg(tcfg);
+	struct wk		*k;
+	char			*id, *tok;
+
+	(void)state;
+	hs[0].mode = H_UNTIL_CANCEL;
+	k = wk_start("ll", "job", 1, 600, -1, &hs[0]);
+	id = enqueue(c, "ll", NULL, 30, 3);
+	WAIT_UNTIL(LOAD(hs[0].calls) == 1, 5000);
+	freeReplyObject(harness_cmd("HSET tq:{ll}:lease %s other@elsewhere",
+	    id));
+	/* The heartbeat extends after a third of the lease: then refused. */
+	WAIT_UNTIL(LOAD(hs[0].cancelled) == 1, 3000);
+	WAIT_UNTIL(LOAD(hs[0].returned) == 1, 3000);
+	harness_sleep_ms(300);
+	assert_int_equal(tq_worker_processed(k->w), 0);
+	assert_int_equal(tq_worker_failed(k->w), 0);
+	tok = harness_str("HGET tq:{ll}:lease %s", id);
+	assert_non_null(tok);
+	assert_string_equal(tok, "other@elsewhere");
+	free(tok);
+	assert_true(harness_int("ZSCORE tq:{ll}:active %s", id) > 0);
+	if (strstr(hs[0].log, "lease lost") == NULL)
+		fail_msg("no 'lease lost' in the worker's log: %s", hs[0].log);
+	wk_stop(k, 1);
+	free(id);
 }
 
 /*
@@ -1316,6 +1358,7 @@ main(int argc, char **argv)
 		T(test_no_handler),
 		T(test_timeout),
 		T(test_lease_extension),
+		T(test_lease_lost),
 		T(test_killed_worker),
 		T(test_graceful_stop),
 		T(test_reclaimed_ok_refused),

@@ -315,6 +315,14 @@ test_malformed(void **state TQ_UNUSED)
 	task_bad("{\"type\":\"t\"}{}", NULL, "body is not valid JSON");
 	/* The length bounds the body, even if a NUL comes later. */
 	task_bad_len(good, strlen(good) - 1, NULL, "body is not valid JSON");
+	/* What cJSON would take but not keep: refused, saying where. */
+	task_bad_len("{\"payload\":\"a\0b\"}", 17, NULL,
+	    "body has a NUL byte at byte 14");
+	task_bad_len("{\"payload\":1}\0", 14, NULL,
+	    "body has a NUL byte at byte 14");
+	task_bad("{\"payload\":\"\xff\xfe\"}", NULL,
+	    "body is not valid UTF-8 at byte 13 (\\xff)");
+	task_bad("{\"type\":\"caf\xc3\"}", NULL, "body is not valid UTF-8");
 	task_bad("[1,2]", NULL, "body is not a JSON object");
 	task_bad("\"str\"", NULL, "body is not a JSON object");
 	task_bad("null", NULL, "body is not a JSON object");
@@ -539,6 +547,15 @@ test_info_fill(void **state TQ_UNUSED)
 	info = tq_xcalloc(1, sizeof *info);
 	assert_int_equal(tq_task_info_fill(info, "q", "garbage", "{}"), -1);
 	assert_string_equal(info->body, "garbage");
+	tq_task_info_free(info);
+	/* Its meta still says why it is dead: that is what to show. */
+	info = tq_xcalloc(1, sizeof *info);
+	assert_int_equal(tq_task_info_fill(info, "q", "garbage",
+	    "{\"retry_count\":1,\"error\":\"malformed task: x\","
+	    "\"failed_at\":7}"), -1);
+	assert_string_equal(info->error, "malformed task: x");
+	assert_int_equal(info->retry_count, 1);
+	assert_int_equal(info->failed_at, 7);
 	tq_task_info_free(info);
 	info = tq_xcalloc(1, sizeof *info);
 	assert_int_equal(tq_task_info_fill(info, "q", NULL, NULL), -1);
