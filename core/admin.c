@@ -29,82 +29,24 @@ tq_admin_keys(struct tq_client *c, const char *queue, struct tq_error *err)
 }
 
 /*
- * The Redis type a key of ours holds, from its name ("NS:{Q}:what..."),
- * or NULL when the name says nothing.
- */
-static const char *
-tq_admin_key_type(const char *key)
-{
-	static const struct {
-		const char	*what;
-		const char	*type;
-	} kinds[] = {
-		{ "t", "hash" }, { "m", "hash" }, { "lease", "hash" },
-		{ "stats", "hash" }, { "rate", "hash" }, { "res", "hash" },
-		{ "sched", "zset" }, { "active", "zset" }, { "retry", "zset" },
-		{ "dead", "zset" }, { "ids", "zset" },
-		{ "ready", "list" }, { "hist", "list" }, { "wake", "list" },
-		{ "paused", "string" },
-	};
-	const char	*p;
-	size_t		 i, n;
-
-	if ((p = strstr(key, "}:")) == NULL)
-		return (NULL);
-	p += 2;
-	n = strcspn(p, ":");
-	for (i = 0; i < TQ_NITEMS(kinds); i++) {
-		if (strlen(kinds[i].what) == n &&
-		    strncmp(p, kinds[i].what, n) == 0)
-			return (kinds[i].type);
-	}
-	return (NULL);
-}
-
-/*
- * Run script over keys as tq_client_eval does; on failure, say which
- * queue (its name is the hash tag of the keys) and, when Redis said
- * WRONGTYPE, which key: another program wrote it with a type ours never
- * has, Redis names no key, and the message is all an operator has to go
- * on.  Only a failed call pays for the TYPE commands.
+ * Run script over keys as tq_client_eval does; on a failure about the
+ * queue's data (a key of the wrong type, which tq_client_eval names, or
+ * a script's runtime error: a counter that is not a number), say which
+ * queue: its name is the hash tag of the keys.  NOPERM, OOM and the like
+ * are not about the queue, and stay as they are.
  */
 static redisReply *
 tq_admin_eval(struct tq_client *c, int script, const char **keys,
     int nkeys, const char **args, int nargs, struct tq_error *err)
 {
-	struct tq_error	 terr;
-	redisReply	*reply, *t;
-	const char	*argv[2], *want, *open, *close;
-	int		 i;
+	redisReply	*reply;
+	const char	*open, *close;
 
 	reply = tq_client_eval(c, script, keys, nkeys, args, nargs, err);
 	if (reply != NULL || err == NULL || err->code != TQ_EREDIS)
 		return (reply);
-	if (strstr(err->msg, "WRONGTYPE") != NULL) {
-		for (i = 0; i < nkeys; i++) {
-			if ((want = tq_admin_key_type(keys[i])) == NULL)
-				continue;
-			argv[0] = "TYPE";
-			argv[1] = keys[i];
-			if ((t = tq_redis_command(tq_client_redis(c), &terr,
-			    2, argv, NULL)) == NULL)
-				break;
-			if (t->type == REDIS_REPLY_STATUS &&
-			    strcmp(t->str, "none") != 0 &&
-			    strcmp(t->str, want) != 0) {
-				tq_error_set(err, TQ_EREDIS, "key %s holds a "
-				    "%s, not a %s (WRONGTYPE in %s)", keys[i],
-				    t->str, want, tq_script_name(script));
-				freeReplyObject(t);
-				return (NULL);
-			}
-			freeReplyObject(t);
-		}
-	}
-	/* A script's runtime error ("ERR ...": a counter that is not a
-	 * number) is about the queue's data too; NOPERM, OOM and the like
-	 * are not, and stay as they are. */
-	if ((strstr(err->msg, "WRONGTYPE") != NULL ||
+	if (strncmp(err->msg, "key ", 4) != 0 &&	/* named: has the queue */
+	    (strstr(err->msg, "WRONGTYPE") != NULL ||
 	    strstr(err->msg, ": ERR ") != NULL) && nkeys > 0 &&
 	    (open = strchr(keys[0], '{')) != NULL &&
 	    (close = strchr(open, '}')) != NULL)

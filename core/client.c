@@ -23,6 +23,7 @@ struct tq_qentry {
 	struct tq_keys		 keys;
 	unsigned		 registered;	/* connection generation; 0 */
 	int64_t			 empty_until;	/* monotonic ms: skip it */
+	int64_t			 broken_until;	/* ditto, after an error */
 	struct tq_qentry	*next;
 };
 
@@ -174,13 +175,23 @@ tq_client_keys(struct tq_client *c, const char *queue)
 int
 tq_client_skip(struct tq_client *c, const char *queue, int64_t now)
 {
-	return (tq_client_entry(c, queue)->empty_until > now);
+	struct tq_qentry	*e = tq_client_entry(c, queue);
+
+	if (e->broken_until > now)
+		return (TQ_SKIP_BROKEN);
+	return (e->empty_until > now ? TQ_SKIP_EMPTY : 0);
 }
 
 void
 tq_client_mark_empty(struct tq_client *c, const char *queue, int64_t until)
 {
 	tq_client_entry(c, queue)->empty_until = until;
+}
+
+void
+tq_client_mark_broken(struct tq_client *c, const char *queue, int64_t until)
+{
+	tq_client_entry(c, queue)->broken_until = until;
 }
 
 /*
@@ -214,6 +225,79 @@ tq_client_register_queue(struct tq_client *c, const char *queue,
 }
 
 /*
+ * The Redis type a key of ours holds, from its name ("NS:{Q}:what...",
+ * "NS:{leader}"), or NULL when the name says nothing.
+ */
+static const char *
+tq_client_key_type(const char *key)
+{
+	static const struct {
+		const char	*what;
+		const char	*type;
+	} kinds[] = {
+		{ "t", "hash" }, { "m", "hash" }, { "lease", "hash" },
+		{ "stats", "hash" }, { "rate", "hash" }, { "res", "hash" },
+		{ "sched", "zset" }, { "active", "zset" }, { "retry", "zset" },
+		{ "dead", "zset" }, { "ids", "zset" },
+		{ "ready", "list" }, { "hist", "list" }, { "wake", "list" },
+		{ "paused", "string" }, { "epoch", "string" },
+	};
+	const char	*p;
+	size_t		 i, n;
+
+	if ((p = strchr(key, '}')) == NULL)
+		return (NULL);
+	if (p[1] == '\0') {		/* the leader lease itself */
+		return (p - key >= 7 && strncmp(p - 7, "{leader", 7) == 0 ?
+		    "string" : NULL);
+	}
+	if (p[1] != ':')
+		return (NULL);
+	p += 2;
+	n = strcspn(p, ":");
+	for (i = 0; i < TQ_NITEMS(kinds); i++) {
+		if (strlen(kinds[i].what) == n &&
+		    strncmp(p, kinds[i].what, n) == 0)
+			return (kinds[i].type);
+	}
+	return (NULL);
+}
+
+/*
+ * Redis said WRONGTYPE and names no key; but another program wrote one
+ * of ours with a type ours never has, and the message is all an operator
+ * has to go on: find it.  Only a failed call pays for the TYPE commands.
+ */
+static void
+tq_client_wrongtype(struct tq_client *c, int script, const char **keys,
+    int nkeys, struct tq_error *err)
+{
+	struct tq_error	 terr;
+	redisReply	*t;
+	const char	*argv[2], *want;
+	int		 i, found;
+
+	for (i = 0; i < nkeys; i++) {
+		if ((want = tq_client_key_type(keys[i])) == NULL)
+			continue;
+		argv[0] = "TYPE";
+		argv[1] = keys[i];
+		if ((t = tq_redis_command(c->redis, &terr, 2, argv,
+		    NULL)) == NULL)
+			return;
+		found = t->type == REDIS_REPLY_STATUS &&
+		    strcmp(t->str, "none") != 0 && strcmp(t->str, want) != 0;
+		if (found)
+			tq_error_set(err, TQ_EREDIS, "key %s holds a %s, not "
+			    "a %s (WRONGTYPE in %s)", keys[i], t->str, want,
+			    tq_script_name(script));
+		freeReplyObject(t);
+		if (found)
+			return;
+	}
+}
+
+/*
  * Run a script and turn an error reply into err: the reply, or NULL.  The
  * caller frees the reply with freeReplyObject.
  */
@@ -229,6 +313,8 @@ tq_client_eval(struct tq_client *c, int script, const char **keys,
 		return (NULL);
 	if (tq_redis_reply_error(c->redis, reply, err) != 0) {
 		freeReplyObject(reply);
+		if (err != NULL && strstr(err->msg, "WRONGTYPE") != NULL)
+			tq_client_wrongtype(c, script, keys, nkeys, err);
 		return (NULL);
 	}
 	return (reply);

@@ -96,3 +96,13 @@ tq_error_prefix(struct tq_error *err, const char *fmt, ...)
 	if (snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old) < 0)
 		err->msg[0] = '\0';
 }
+
+/*
+ * Whether an error is the link's (every command would fail alike) rather
+ * than one command's or one key's (every other one may still succeed).
+ */
+int
+tq_error_outage(const struct tq_error *err)
+{
+	return (err->code == TQ_ECONN || err->code == TQ_ETIMEOUT);
+}

@@ -23,6 +23,7 @@
 #define TQ_YEAR_MS	(366LL * 24 * 3600 * 1000)
 #define TQ_DELAY_MAX_MS	(10 * TQ_YEAR_MS)
 #define TQ_EMPTY_SKIP_MS 20	/* a queue found empty is left this long */
+#define TQ_BROKEN_SKIP_MS 1000	/* and one whose keys fail, this long */
 
 struct tq_batch {
 	struct tq_client	*c;
@@ -341,8 +342,7 @@ tq_run_retry(struct tq_client *c, struct tq_pending *tasks,
 	free(args);
 	if (reply == NULL) {
 		tq_run_error(tasks, run, &err);
-		return (err.code == TQ_ECONN || err.code == TQ_ETIMEOUT ?
-		    -1 : 0);
+		return (tq_error_outage(&err) ? -1 : 0);
 	}
 	for (i = 0; i < run->n; i++)
 		tq_error_clear(&tasks[run->first + i].error);
@@ -811,7 +811,9 @@ tq_dequeue_wait(struct tq_client *c, const struct tq_dequeue_opts *o,
 /*
  * Lease up to max tasks from the queues of o into out, blocking up to
  * o->block_ms when there are none: the count, or -1.  A rate-limited
- * queue is retried after a short sleep instead of a wake-up.
+ * queue is retried after a short sleep instead of a wake-up.  A queue
+ * that fails on its own sets err but does not fail the call while
+ * another queue could be asked.
  */
 int
 tq_dequeue_batch(struct tq_client *c, const struct tq_dequeue_opts *o,
@@ -822,7 +824,8 @@ tq_dequeue_batch(struct tq_client *c, const struct tq_dequeue_opts *o,
 	const char	*q;
 	int64_t		 deadline, left, now;
 	int		 got = 0, n, limited, any_limited, skipped;
-	int		 failed = 0;
+	int		 failed = 0, nbroken = 0, asked = 0, skip;
+	struct tq_error	 qerr;
 
 	if (o->nqueues == 0 || o->lease_ms < 1 || max < 1) {
 		tq_error_set(err, TQ_EINVAL, "dequeue: %s",
@@ -836,6 +839,7 @@ tq_dequeue_batch(struct tq_client *c, const struct tq_dequeue_opts *o,
 	if (o->worker != NULL && tq_check_name("worker name", o->worker,
 	    err) != 0)
 		return (-1);
+	tq_error_clear(&qerr);
 	tq_random_hex(rnd, sizeof rnd);
 	snprintf(token, sizeof token, "%s@%s", rnd,
 	    o->worker != NULL ? o->worker : "");
@@ -853,23 +857,42 @@ tq_dequeue_batch(struct tq_client *c, const struct tq_dequeue_opts *o,
 			 * are drained would ask each of them, in vain, before
 			 * every lease.
 			 */
-			if (tq_client_skip(c, q, now)) {
-				skipped = 1;
+			if ((skip = tq_client_skip(c, q, now)) != 0) {
+				skipped |= skip == TQ_SKIP_EMPTY;
 				continue;
 			}
 			n = tq_dequeue_queue(c, q, o->lease_ms, token,
-			    out + got, max - got, &limited, err);
-			if (n < 0) {
+			    out + got, max - got, &limited, &qerr);
+			if (n < 0 && tq_error_outage(&qerr)) {
+				*err = qerr;
 				failed = 1;
 				break;
 			}
+			if (n < 0) {
+				/*
+				 * This queue's keys are damaged (a key of the
+				 * wrong type, a counter that is not one): the
+				 * others are served all the same, and it is
+				 * left alone for a while.
+				 */
+				tq_client_mark_broken(c, q, now +
+				    TQ_BROKEN_SKIP_MS);
+				if (nbroken++ == 0) {
+					*err = qerr;
+					if (strncmp(err->msg, "key ", 4) != 0)
+						tq_error_prefix(err,
+						    "queue %s", q);
+				}
+				continue;
+			}
+			asked++;
 			if (n == 0 && !limited)
 				tq_client_mark_empty(c, q, now +
 				    TQ_EMPTY_SKIP_MS);
 			got += n;
 			any_limited |= limited;
 		}
-		if (failed)
+		if (failed || (nbroken > 0 && asked == 0))
 			break;		/* keep what we got */
 		left = deadline - tq_monotonic_ms();
 		if (got == 0 && skipped) {
@@ -893,7 +916,9 @@ tq_dequeue_batch(struct tq_client *c, const struct tq_dequeue_opts *o,
 		}
 	}
 	free(order);
-	return (failed && got == 0 ? -1 : got);
+	if (failed || (nbroken > 0 && asked == 0))
+		return (got > 0 ? got : -1);
+	return (got);
 }
 
 int
@@ -1019,7 +1044,7 @@ tq_ack_group(struct tq_client *c, struct tq_task *const *tasks,
 	free(rkeys);
 	free(keys);
 	free(args);
-	if (reply == NULL && (e.code == TQ_ECONN || e.code == TQ_ETIMEOUT)) {
+	if (reply == NULL && tq_error_outage(&e)) {
 		*err = e;
 		return (-1);
 	}

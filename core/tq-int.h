@@ -49,6 +49,7 @@ void		 tq_error_sys(struct tq_error *err, const char *fmt, ...)
 		     TQ_PRINTFLIKE(2, 3);
 void		 tq_error_prefix(struct tq_error *err, const char *fmt, ...)
 		     TQ_PRINTFLIKE(2, 3);
+int		 tq_error_outage(const struct tq_error *err);
 
 /* xmalloc.c */
 /* (tq_xmalloc, tq_xcalloc, tq_xreallocarray, tq_xstrdup and tq_xasprintf
@@ -464,12 +465,17 @@ int		 tq_client_register_queue(struct tq_client *c,
 		     const char *queue, struct tq_error *err);
 struct tq_keys	*tq_client_keys(struct tq_client *c, const char *queue);
 /*
- * A dequeuer's memory of queues it found empty: skip queue until the
- * monotonic time given (mark 0: no more).  Skip says whether it is so.
+ * A dequeuer's memory of queues it found empty, or failing: skip queue
+ * until the monotonic time given (mark 0: no more).  Skip says whether
+ * it is so, and why.
  */
+#define TQ_SKIP_EMPTY	1
+#define TQ_SKIP_BROKEN	2
 int		 tq_client_skip(struct tq_client *c, const char *queue,
 		     int64_t now);
 void		 tq_client_mark_empty(struct tq_client *c, const char *queue,
+		     int64_t until);
+void		 tq_client_mark_broken(struct tq_client *c, const char *queue,
 		     int64_t until);
 
 #endif /* TQ_INT_H */

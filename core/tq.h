@@ -328,6 +328,10 @@ void		 tq_dequeue_opts_init(struct tq_dequeue_opts *opts);
  * order), or from a queue drawn by weight.  Paused queues are skipped.
  * Returns 1 and sets *out, 0 when there was nothing within block_ms,
  * -1 on error.  Idle callers block on a wake-up list; they do not poll.
+ * A queue whose keys fail (one of the wrong type: TQ_EREDIS) does not
+ * stop the others: it is left out for a second, and the call returns
+ * what they gave with err naming the queue (err->code is not TQ_OK);
+ * -1 only when no queue could be asked.
  */
 int		 tq_dequeue(struct tq_client *c,
 		     const struct tq_dequeue_opts *opts, struct tq_task **out,

@@ -479,12 +479,6 @@ tq_job_cancel(struct tq_job *job)
 /* ------------------------------------------------------------------ */
 /* Sending outcomes                                                    */
 
-/* A connection error: worth retrying once Redis is back. */
-static int
-tq_err_transient(const struct tq_error *err)
-{
-	return (err->code == TQ_ECONN || err->code == TQ_ETIMEOUT);
-}
 
 /*
  * Fail ('f') or release ('r') job, riding out a Redis outage for up to
@@ -516,7 +510,7 @@ tq_worker_send(struct tq_worker *w, struct tq_client *c, struct tq_job *job,
 				    tq_task_id(job->task), err.msg);
 			return (-1);
 		}
-		if (!tq_err_transient(&err) || tq_monotonic_ms() >= give_up ||
+		if (!tq_error_outage(&err) || tq_monotonic_ms() >= give_up ||
 		    w->stop_now) {
 			tq_worker_log(w, 0, "task %s: %s", tq_task_id(job->task),
 			    err.msg);
@@ -790,7 +784,7 @@ tq_acker_send(struct tq_worker *w, struct tq_client *c, struct tq_job **jobs,
 		tq_error_clear(&err);
 		if (tq_ack_batch(c, tasks, results, (size_t)n, errs, &err) >= 0)
 			break;
-		if (!tq_err_transient(&err) || tq_monotonic_ms() >= give_up ||
+		if (!tq_error_outage(&err) || tq_monotonic_ms() >= give_up ||
 		    w->stop_now) {
 			tq_worker_log(w, 0, "ack of %d tasks: %s", n, err.msg);
 			return;
@@ -867,6 +861,23 @@ tq_worker_link(struct tq_worker *w, int *down, const struct tq_error *err,
 	*down = err != NULL;
 }
 
+/*
+ * A queue whose keys fail is skipped while the others are served: say
+ * so, but not once a second for as long as it stays damaged.
+ */
+static void
+tq_worker_damaged(struct tq_worker *w, const struct tq_error *err,
+    char *last, size_t lastsz, int64_t *last_at)
+{
+	int64_t	now = tq_monotonic_ms();
+
+	if (strcmp(last, err->msg) == 0 && now - *last_at < 60000)
+		return;
+	tq_worker_log(w, 0, "fetch: %s; serving the other queues", err->msg);
+	snprintf(last, lastsz, "%s", err->msg);
+	*last_at = now;
+}
+
 static void *
 tq_worker_fetcher(void *arg)
 {
@@ -877,6 +888,8 @@ tq_worker_fetcher(void *arg)
 	struct tq_error		 err;
 	struct tq_job		*job;
 	int64_t			 backoff = TQ_RETRY_FIRST_MS, now;
+	int64_t			 damaged_at = 0;
+	char			 damaged[sizeof err.msg] = "";
 	int			 free_slots, n, i, down = 0;
 
 	tq_dequeue_opts_init(&o);
@@ -902,8 +915,12 @@ tq_worker_fetcher(void *arg)
 		tq_error_clear(&err);
 		n = tq_dequeue_batch(ta->c, &o, tasks, free_slots <
 		    TQ_FETCH_MAX ? free_slots : TQ_FETCH_MAX, &err);
+		if (err.code != TQ_OK && !tq_error_outage(&err))
+			tq_worker_damaged(w, &err, damaged, sizeof damaged,
+			    &damaged_at);
 		if (n < 0) {
-			tq_worker_link(w, &down, &err, "fetch");
+			if (tq_error_outage(&err))
+				tq_worker_link(w, &down, &err, "fetch");
 			pthread_mutex_lock(&w->mu);
 			if (!w->stopping)
 				tq_worker_wait(w, backoff);

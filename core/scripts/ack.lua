@@ -25,6 +25,6 @@ end
 redis.call('HDEL', KEYS[3], id)
 redis.call('HDEL', KEYS[4], id)
 tq_ids_done(KEYS[8], {id}, 1, now, tonumber(ARGV[5]))
-redis.call('HINCRBY', KEYS[5], 'processed', 1)
+tq_count(KEYS[5], 'processed', 1)
 tq_hist(KEYS[6], now, 0, 1, 0)
 return 1

@@ -49,7 +49,7 @@ if ndone > 0 then
 		redis.call('HDEL', KEYS[4], unpack(done))
 	end
 	tq_ids_done(KEYS[7], done, ndone, now, tonumber(ARGV[2]))
-	redis.call('HINCRBY', KEYS[5], 'processed', ndone)
+	tq_count(KEYS[5], 'processed', ndone)
 	tq_hist(KEYS[6], now, 0, ndone, 0)
 end
 return out

@@ -13,7 +13,7 @@ local function tq_bury(e, now)
 	    error = 'malformed task: an inline body without a valid id',
 	    failed_at = now}))
 	redis.call('ZADD', KEYS[17], now, id)
-	redis.call('HINCRBY', KEYS[18], 'dead', 1)
+	tq_count(KEYS[18], 'dead', 1)
 end
 
 local now = tq_now()
@@ -70,10 +70,12 @@ end
 -- made from its hash, where tq dead ls shows it.  An id without a body
 -- is debris and is dropped.  The same list is popped again for what was
 -- not leased.  Counters instead of #t: the length operator searches.
+-- A ready list of the wrong type (damage tq fsck reports) is passed
+-- over, so the queue's other priorities are still served.
 local function lease(key)
 	local want = n - got
-	local els = redis.call('RPOP', key, want)
-	if not els then
+	local els = redis.pcall('RPOP', key, want)
+	if not els or els.err then
 		return false
 	end
 	local nel = #els

@@ -33,7 +33,7 @@ local due = tonumber(ARGV[4])
 if due == 0 then
 	due = now + tonumber(ARGV[3])
 end
-redis.call('HINCRBY', KEYS[5], 'enqueued', 1)
+tq_count(KEYS[5], 'enqueued', 1)
 tq_hist(KEYS[6], now, 1, 0, 0)
 if due > now then
 	redis.call('HSET', KEYS[1], id, ARGV[2])

@@ -65,7 +65,7 @@ if ngiven > 0 then
 	tq_ids_prune(KEYS[16], now, ngiven + 16)
 end
 if stored > 0 then
-	redis.call('HINCRBY', KEYS[4], 'enqueued', stored)
+	tq_count(KEYS[4], 'enqueued', stored)
 	tq_hist(KEYS[5], now, stored, 0, 0)
 end
 tq_wake(KEYS[3], nready, tonumber(ARGV[1]))

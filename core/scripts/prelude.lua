@@ -68,11 +68,27 @@ local function tq_inline(e)
 	return string.byte(e, 1) == 123
 end
 
+-- Count n more in a field of a stats hash.  Counters are bookkeeping:
+-- one an operator damaged (not a number, or the key of another type)
+-- must not fail the transition after it moved a task, as Redis does not
+-- roll a script back.  A field that is not a number starts over at n; a
+-- key of the wrong type is left as it is and the count is lost.
+local function tq_count(key, field, n)
+	if type(redis.pcall('HINCRBY', key, field, n)) == 'table' then
+		redis.pcall('HSET', key, field, n)
+	end
+end
+
 -- Add to this second's entry of the throughput history (newest first,
--- one "sec:enqueued:processed:failed" element per active second).
+-- one "sec:enqueued:processed:failed" element per active second).  Like
+-- the counters it never fails its caller: a history key of the wrong
+-- type just stops being kept.
 local function tq_hist(key, now, e, p, f)
 	local sec = math.floor(now / 1000)
-	local head = redis.call('LINDEX', key, 0)
+	local head = redis.pcall('LINDEX', key, 0)
+	if type(head) == 'table' and head.err then
+		return
+	end
 	if head then
 		local s, a, b, c = string.match(head,
 		    '^(%d+):(%d+):(%d+):(%d+)$')
@@ -182,11 +198,11 @@ local function tq_failed(k, id, why, permanent, delay, dead_max, now, tok)
 	meta.failed_at = now
 	meta.worker = tq_token_worker(tok) or meta.worker
 	redis.call('HSET', k.m, id, cjson.encode(meta))
-	redis.call('HINCRBY', k.stats, 'failed', 1)
+	tq_count(k.stats, 'failed', 1)
 	tq_hist(k.hist, now, 0, 0, 1)
 	if permanent or count > max then
 		redis.call('ZADD', k.dead, now, id)
-		redis.call('HINCRBY', k.stats, 'dead', 1)
+		tq_count(k.stats, 'dead', 1)
 		-- Keep dead letters bounded even without tqd: drop the oldest
 		-- few beyond the cap (0 means no cap).
 		if dead_max > 0 then
@@ -205,6 +221,6 @@ local function tq_failed(k, id, why, permanent, delay, dead_max, now, tok)
 		return 'dead'
 	end
 	redis.call('ZADD', k.retry, now + delay, id)
-	redis.call('HINCRBY', k.stats, 'retried', 1)
+	tq_count(k.stats, 'retried', 1)
 	return 'retry'
 end

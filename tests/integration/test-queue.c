@@ -1885,6 +1885,75 @@ test_inline_malformed(void **state)
 }
 
 /*
+ * A damaged queue costs only itself.  "bad" has a lease hash of the wrong
+ * type, so its dequeue fails after popping; "ok" is served all the same,
+ * the error names the key, and "bad" is left out for a while rather than
+ * failing every call.  A wrong-type ready list is passed over within its
+ * queue, and a counter that is not a number starts over.
+ */
+static void
+test_damaged_queue(void **state)
+{
+	struct tq_client	*c = harness_client();
+	struct tq_dequeue_opts	 d;
+	struct tq_task		*t;
+	struct tq_error		 err;
+	const char		*qs[] = { "bad", "ok" }, *one[] = { "bad" };
+	const char		*halfq[] = { "half" };
+	char			*bad, *bad2, *ok, *half;
+
+	(void)state;
+	bad = harness_enqueue(c, "bad", "1", NULL);
+	ok = harness_enqueue(c, "ok", "2", NULL);
+	freeReplyObject(harness_cmd("SET tq:{bad}:lease x"));
+	dq_opts(&d, qs, 2);
+	tq_error_clear(&err);
+	assert_int_equal(tq_dequeue(c, &d, &t, &err), 1);
+	assert_string_equal(tq_task_id(t), ok);
+	assert_int_equal(err.code, TQ_EREDIS);
+	assert_non_null(strstr(err.msg, "key tq:{bad}:lease holds a string, "
+	    "not a hash"));
+	MUST(tq_ack(c, t, NULL, &err));
+	tq_task_free(t);
+
+	/* Left out: the next call does not fail on it again. */
+	free(ok);
+	ok = harness_enqueue(c, "ok", "3", NULL);
+	tq_error_clear(&err);
+	assert_int_equal(tq_dequeue(c, &d, &t, &err), 1);
+	assert_string_equal(tq_task_id(t), ok);
+	assert_int_equal(err.code, TQ_OK);
+	MUST(tq_ack(c, t, NULL, &err));
+	tq_task_free(t);
+
+	/* Alone, it fails the call (the skip is per client: a new one). */
+	bad2 = harness_enqueue(c, "bad", "5", NULL);
+	dq_opts(&d, one, 1);
+	tq_error_clear(&err);
+	assert_int_equal(tq_dequeue(harness_client(), &d, &t, &err), -1);
+	assert_int_equal(err.code, TQ_EREDIS);
+	/* What it popped is not gone: its body stays for fsck to requeue. */
+	assert_int_equal(harness_int("HEXISTS tq:{bad}:t %s", bad), 1);
+	assert_int_equal(harness_int("HEXISTS tq:{bad}:t %s", bad2), 1);
+
+	/* A ready list of the wrong type, a counter that is not one. */
+	half = harness_enqueue(c, "half", "4", NULL);
+	freeReplyObject(harness_cmd("HSET tq:{half}:ready:9 a b"));
+	freeReplyObject(harness_cmd("HSET tq:{half}:stats processed x"));
+	dq_opts(&d, halfq, 1);
+	tq_error_clear(&err);
+	assert_int_equal(tq_dequeue(c, &d, &t, &err), 1);
+	assert_string_equal(tq_task_id(t), half);
+	MUST(tq_ack(c, t, NULL, &err));
+	tq_task_free(t);
+	assert_int_equal(harness_int("HGET tq:{half}:stats processed"), 1);
+	free(bad);
+	free(bad2);
+	free(ok);
+	free(half);
+}
+
+/*
  * SCRIPT FLUSH on a live server: every call reloads what it needs.  Each
  * call runs once so that the client holds its script's SHA, then again
  * after the flush, when Redis answers NOSCRIPT.
@@ -2025,6 +2094,7 @@ main(void)
 		T(test_inspect),
 		T(test_redis_down),
 		T(test_inline_malformed),
+	T(test_damaged_queue),
 		T(test_script_flush),
 #undef T
 	};
