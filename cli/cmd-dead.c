@@ -27,6 +27,7 @@ enum {
 	OPT_LIMIT = CLI_OPT_LONG,
 	OPT_OFFSET,
 	OPT_ALL,
+	OPT_MATCH,
 };
 
 static int	cmd_dead_ls_exec(struct cmd_ctx *);
@@ -36,6 +37,7 @@ static int	cmd_dead_purge_exec(struct cmd_ctx *);
 static const struct option dead_ls_longopts[] = {
 	{ "limit", required_argument, NULL, OPT_LIMIT },
 	{ "offset", required_argument, NULL, OPT_OFFSET },
+	{ "match", required_argument, NULL, OPT_MATCH },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -51,9 +53,10 @@ const struct cmd_entry cmd_dead_ls_entry = {
 	.min_args = 1,
 	.max_args = 1,
 	.flags = TQ_CMD_READONLY | TQ_CMD_JSON,
-	.usage = "[--limit N] [--offset N] QUEUE",
+	.usage = "[--limit N] [--offset N] [--match TEXT] QUEUE",
 	.summary = "List the dead tasks of a queue, newest first (20 by "
-	    "default).",
+	    "default); --match keeps those whose id, type or error "
+	    "contains TEXT.",
 	.exec = cmd_dead_ls_exec,
 };
 
@@ -157,6 +160,46 @@ dead_table(struct tq_task_info **t, size_t n)
 	}
 }
 
+/*
+ * The matches of text from the offset-th on, up to limit: a scan of the
+ * whole dead set in bounded calls (tq_dead_find), which stops once it
+ * has enough.
+ */
+static int
+dead_match(struct cmd_ctx *ctx, const char *text, long long offset,
+    size_t limit, struct tq_task_info ***out, size_t *n,
+    struct tq_error *err)
+{
+	struct tq_dead_found	 f;
+	char			 cursor[TQ_DEAD_CURSOR_MAX] = "";
+	size_t			 i;
+	int			 more;
+
+	*out = NULL;
+	*n = 0;
+	do {
+		more = tq_dead_find(ctx->client, ctx->argv[0], text, cursor,
+		    TQ_DEAD_SCAN_MAX, &f, err);
+		if (more < 0) {
+			tq_task_info_array_free(*out, *n);
+			*out = NULL;
+			*n = 0;
+			return (-1);
+		}
+		for (i = 0; i < f.n; i++) {
+			if (offset > 0 || *n == limit) {
+				offset -= offset > 0;
+				tq_task_info_free(f.rows[i]);
+				continue;
+			}
+			*out = tq_xreallocarray(*out, *n + 1, sizeof **out);
+			(*out)[(*n)++] = f.rows[i];
+		}
+		free(f.rows);
+	} while (more && *n < limit);
+	return (0);
+}
+
 /* Options are checked before connecting: a bad one is a usage error. */
 static int
 cmd_dead_ls_exec(struct cmd_ctx *ctx)
@@ -172,11 +215,15 @@ cmd_dead_ls_exec(struct cmd_ctx *ctx)
 	    (rc = dead_number(ctx, OPT_OFFSET, "--offset", 0, LLONG_MAX,
 	    &offset)) >= 0)
 		return (rc);
+	if (ctx->optset[OPT_MATCH] && ctx->opt[OPT_MATCH][0] == '\0')
+		return (cli_usage_error(ctx, "--match: give the text to look "
+		    "for"));
 	if ((rc = cli_connect(ctx)) != 0)
 		return (rc);
 	tq_error_clear(&err);
-	if (tq_dead_list(ctx->client, ctx->argv[0], offset, (int)limit, &t, &n,
-	    &err) != 0)
+	if ((ctx->optset[OPT_MATCH] ? dead_match(ctx, ctx->opt[OPT_MATCH],
+	    offset, (size_t)limit, &t, &n, &err) : tq_dead_list(ctx->client,
+	    ctx->argv[0], offset, (int)limit, &t, &n, &err)) != 0)
 		return (cli_error(ctx, &err));
 	if (ctx->json)
 		rc = dead_json(ctx->argv[0], t, n);

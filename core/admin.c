@@ -10,6 +10,7 @@
  * in the client, one bounded call after another.
  */
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -446,6 +447,103 @@ tq_dead_list(struct tq_client *c, const char *queue, long long offset,
 	*n = count;
 	freeReplyObject(reply);
 	return (0);
+}
+
+/* Parse "SCORE SKIP" (or "": the start) into deadfind's first ARGV. */
+static int
+tq_dead_cursor(const char *cursor, char *score, size_t len, char *skip,
+    size_t skiplen)
+{
+	const char	*sp;
+	char		*end;
+	long long	 n;
+
+	if (cursor[0] == '\0') {
+		snprintf(score, len, "+inf");
+		snprintf(skip, skiplen, "0");
+		return (0);
+	}
+	if ((sp = strchr(cursor, ' ')) == NULL || (size_t)(sp - cursor) >=
+	    len || sp == cursor)
+		return (-1);
+	errno = 0;
+	n = strtoll(sp + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || end == sp + 1 || n < 0)
+		return (-1);
+	memcpy(score, cursor, (size_t)(sp - cursor));
+	score[sp - cursor] = '\0';
+	strtod(score, &end);
+	if (*end != '\0')
+		return (-1);
+	snprintf(skip, skiplen, "%lld", n);
+	return (0);
+}
+
+int
+tq_dead_find(struct tq_client *c, const char *queue, const char *text,
+    char cursor[TQ_DEAD_CURSOR_MAX], int scan, struct tq_dead_found *found,
+    struct tq_error *err)
+{
+	struct tq_keys	*k;
+	const char	*keys[3], *args[5];
+	char		 score[TQ_DEAD_CURSOR_MAX], skip[24], cnt[16];
+	redisReply	*reply, **e;
+	size_t		 i, count;
+
+	memset(found, 0, sizeof *found);
+	if ((k = tq_admin_keys(c, queue, err)) == NULL)
+		return (-1);
+	if (text == NULL || text[0] == '\0' || scan < 1 ||
+	    scan > TQ_DEAD_SCAN_MAX) {
+		tq_error_set(err, TQ_EINVAL, "dead find: %s", text == NULL ||
+		    text[0] == '\0' ? "no text to look for" :
+		    "scan out of range");
+		return (-1);
+	}
+	if (tq_dead_cursor(cursor, score, sizeof score, skip,
+	    sizeof skip) != 0) {
+		tq_error_set(err, TQ_EINVAL, "dead find: bad cursor \"%s\"",
+		    cursor);
+		return (-1);
+	}
+	keys[0] = k->k[TQ_K_DEAD];
+	keys[1] = k->k[TQ_K_BODY];
+	keys[2] = k->k[TQ_K_META];
+	snprintf(cnt, sizeof cnt, "%d", scan);
+	args[0] = score;
+	args[1] = skip;
+	args[2] = cnt;
+	args[3] = text;
+	args[4] = strstr(queue, text) != NULL ? "1" : "0";
+	reply = tq_admin_eval(c, TQ_SCRIPT_DEADFIND, keys, 3, args, 5, err);
+	if (reply == NULL)
+		return (-1);
+	e = reply->element;
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 4 ||
+	    (reply->elements - 4) % 4 != 0 ||
+	    e[0]->type != REDIS_REPLY_STRING ||
+	    e[1]->type != REDIS_REPLY_INTEGER ||
+	    e[2]->type != REDIS_REPLY_INTEGER ||
+	    e[3]->type != REDIS_REPLY_INTEGER ||
+	    e[0]->len + 24 >= TQ_DEAD_CURSOR_MAX) {
+		freeReplyObject(reply);
+		tq_error_set(err, TQ_EPROTO, "dead find: unexpected reply");
+		return (-1);
+	}
+	if (e[0]->len == 0)
+		cursor[0] = '\0';
+	else
+		snprintf(cursor, TQ_DEAD_CURSOR_MAX, "%s %lld", e[0]->str,
+		    e[1]->integer);
+	found->scanned = e[2]->integer;
+	found->total = e[3]->integer;
+	count = (reply->elements - 4) / 4;
+	found->rows = tq_xreallocarray(NULL, count, sizeof *found->rows);
+	for (i = 0; i < count; i++)
+		found->rows[i] = tq_dead_info(queue, e + 4 + 4 * i);
+	found->n = count;
+	freeReplyObject(reply);
+	return (cursor[0] != '\0');
 }
 
 int

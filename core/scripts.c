@@ -40,6 +40,7 @@ static const struct {
 	[TQ_SCRIPT_STATS] = { "stats", tq_lua_stats, 0 },
 	[TQ_SCRIPT_INSPECT] = { "inspect", tq_lua_inspect, 0 },
 	[TQ_SCRIPT_DEADLIST] = { "deadlist", tq_lua_deadlist, 0 },
+	[TQ_SCRIPT_DEADFIND] = { "deadfind", tq_lua_deadfind, 0 },
 	[TQ_SCRIPT_DUE] = { "due", tq_lua_due, 0 },
 	[TQ_SCRIPT_SETTLE] = { "settle", tq_lua_settle, 0 },
 	[TQ_SCRIPT_LEADER] = { "leader", tq_lua_leader, 0 },

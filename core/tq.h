@@ -507,6 +507,29 @@ int		 tq_dead_list(struct tq_client *c, const char *queue,
 void		 tq_task_info_array_free(struct tq_task_info **a, size_t n);
 
 /*
+ * Look for the dead letters whose id, task type or last error contains
+ * text (plain bytes, case-sensitive), newest first, reading at most scan
+ * entries of the dead set (1 to TQ_DEAD_SCAN_MAX) a call, as SCAN does:
+ * start with cursor "" and call again with what it leaves there.  Returns
+ * 1 while entries remain, 0 when the scan reached the oldest (cursor is
+ * "" again), -1 on error.  Letters that go dead during a scan are newer
+ * than its cursor and are not seen by it; none is reported twice.  The
+ * matches go into found->rows (free with tq_task_info_array_free).
+ */
+#define TQ_DEAD_CURSOR_MAX	64
+#define TQ_DEAD_SCAN_MAX	500
+struct tq_dead_found {
+	struct tq_task_info	**rows;
+	size_t			  n;
+	long long		  scanned;	/* entries read this call */
+	long long		  total;	/* dead letters of the queue */
+};
+int		 tq_dead_find(struct tq_client *c, const char *queue,
+		     const char *text, char cursor[TQ_DEAD_CURSOR_MAX],
+		     int scan, struct tq_dead_found *found,
+		     struct tq_error *err);
+
+/*
  * tqd's auto-requeue: up to max dead tasks that have been dead at least
  * age_ms, skipping those already requeued cycles times (0: no cap),
  * starting offset entries into the oldest-first list (pass the running

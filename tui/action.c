@@ -9,8 +9,10 @@
  * Aliases (j for Down) share the help string, which the help screen uses
  * to list an action once.  Actions never draw and never fetch: they
  * change the UI state and return TQ_UI_* flags for the loop.  Writes go
- * through source.c; the destructive and bulk ones (R, d, D, p) open a
- * dialog whose default button is Cancel.
+ * through source.c, as does the one read an action needs (Enter on a
+ * search's match, whose payload the search does not keep); the
+ * destructive and bulk ones (R, d, D, p) open a dialog whose default
+ * button is Cancel.
  */
 
 #include <stdarg.h>
@@ -49,14 +51,17 @@ static const char h_view[] = "switch view: queues, workers, dead letters";
 static const char h_enter[] = "details of the selected dead task";
 static const char h_back[] = "back (close details, help, filter)";
 static const char h_filter[] =
-    "filter by queue name (queues) or name, host, queue (workers)";
+    "filter: queue name (queues); name, host, queue (workers); "
+    "id, type, error (dead letters)";
 static const char h_sort[] = "sort the queues by the next column";
 static const char h_mark[] = "mark or unmark the selected dead task";
 static const char h_requeue[] =
     "requeue the selected (or marked) dead tasks";
-static const char h_requeue_all[] = "requeue all dead tasks of the queue";
+static const char h_requeue_all[] =
+    "requeue all dead tasks of the queue (or all the filter matched)";
 static const char h_purge[] = "purge the selected (or marked) dead tasks";
-static const char h_purge_all[] = "purge all dead tasks of the queue";
+static const char h_purge_all[] =
+    "purge all dead tasks of the queue (or all the filter matched)";
 static const char h_pause[] = "pause or resume the selected queue";
 static const char h_refresh[] = "longer (+) or shorter (-) refresh interval";
 static const char h_help[] = "this help";
@@ -80,7 +85,7 @@ const struct key_binding key_table[] = {
 	{ KEY_ENTER, "Enter", NULL, h_enter, V_D, 0, act_enter },
 	{ 27, "Esc", "back", h_back, V_D | V_DT | VIEW_BIT(VIEW_HELP), 0,
 	  act_back },
-	{ '/', "/", "filter", h_filter, V_Q | V_W, 0, act_filter },
+	{ '/', "/", "filter", h_filter, V_LIST, 0, act_filter },
 	{ 's', "s", "sort", h_sort, V_Q, 0, act_sort },
 	{ ' ', "Space", "mark", h_mark, V_D, 0, act_mark },
 	{ 'r', "r", "requeue", h_requeue, V_D, KB_WRITE, act_requeue },
@@ -151,23 +156,22 @@ action_free(struct tqtop *t)
 	view_detail_free(t);
 }
 
-/* The selected dead task, when its row is on the fetched page. */
+/* The selected dead task, when its row is loaded. */
 static const struct tq_task_info *
 action_dead_selected(const struct tqtop *t)
 {
-	long long	 i = t->dead.sel - t->snap.dead_offset;
-
-	if (!t->snap.dead_valid || t->dead.n == 0 ||
-	    strcmp(t->snap.dead_queue, t->sel_queue) != 0 ||
-	    i < 0 || i >= (long long)t->snap.ndead)
+	if (t->dead.n == 0)
 		return (NULL);
-	return (t->snap.dead[i]);
+	return (view_dead_row(t, t->dead.sel));
 }
 
-/* Whether the dead page on screen is not the one fetched. */
+/* Whether the dead page on screen is not the one fetched (a search's
+ * matches are all loaded). */
 static int
 action_dead_stale(const struct tqtop *t)
 {
+	if (view_dead_filtered(t))
+		return (0);
 	return (!t->snap.dead_valid ||
 	    strcmp(t->snap.dead_queue, t->sel_queue) != 0 ||
 	    t->dead.top != t->snap.dead_offset);
@@ -264,11 +268,28 @@ static int
 act_enter(struct tqtop *t, int key)
 {
 	const struct tq_task_info	*ti;
+	struct tq_task_info		*full = NULL;
+	struct tq_error			 err;
 
 	(void)key;
 	if ((ti = action_dead_selected(t)) == NULL)
 		return (0);
+	if (view_dead_filtered(t)) {
+		tq_error_clear(&err);
+		if ((full = source_inspect(t->src, t->sel_queue, ti->id,
+		    &err)) == NULL) {
+			if (err.code == TQ_ENOTFOUND)
+				action_status(t, 0, "%s is gone (requeued or "
+				    "purged meanwhile)", ti->id);
+			else
+				action_status(t, 1, "%s", err.msg);
+			t->dirty |= DIRTY_STATUS;
+			return (TQ_UI_REDRAW);
+		}
+		ti = full;
+	}
 	view_detail_build(t, ti);
+	tq_task_info_free(full);
 	t->detail.top = t->detail.sel = 0;
 	t->view = VIEW_DETAIL;
 	t->dirty = DIRTY_ALL;
@@ -288,6 +309,13 @@ act_back(struct tqtop *t, int key)
 		t->view = t->prev_view;
 		break;
 	case VIEW_DEAD:
+		if (t->dead_filter[0] != '\0') {
+			/* First the filter, then the view. */
+			t->dead_filter[0] = '\0';
+			t->dead.sel = t->dead.top = 0;
+			t->dirty = DIRTY_ALL;
+			return (TQ_UI_REDRAW | TQ_UI_REFETCH);
+		}
 		action_clear_marks(t);
 		t->view = VIEW_QUEUES;
 		break;
@@ -298,12 +326,19 @@ act_back(struct tqtop *t, int key)
 	return (TQ_UI_REDRAW);
 }
 
+/* The filter being typed: the dead view has its own. */
+static char *
+action_filter_buf(struct tqtop *t)
+{
+	return (t->view == VIEW_DEAD ? t->dead_filter : t->filter);
+}
+
 static int
 act_filter(struct tqtop *t, int key)
 {
 	(void)key;
 	t->editing = 1;
-	t->filter[0] = '\0';
+	action_filter_buf(t)[0] = '\0';
 	t->dirty = DIRTY_ALL;
 	return (TQ_UI_REDRAW);
 }
@@ -396,6 +431,8 @@ action_run_dead(struct tqtop *t)
 		action_clear_marks(t);
 	}
 	action_clear_op(t);
+	/* What the search found has moved: it starts over. */
+	source_find_reset(&t->snap, "", "");
 	return (TQ_UI_REDRAW | TQ_UI_REFETCH);
 }
 
@@ -475,6 +512,39 @@ act_purge(struct tqtop *t, int key)
 	    t->op_nids == 1 ? "" : "s", t->op_queue));
 }
 
+/* R and D with a filter: every task the search matched. */
+static int
+action_all_found(struct tqtop *t, enum pending_op op)
+{
+	const struct dead_find	*f = &t->snap.find;
+	char			 n[32], m[32];
+	size_t			 i;
+
+	screen_count(n, sizeof n, f->scanned);
+	screen_count(m, sizeof m, f->total);
+	if (!f->done && !f->capped) {
+		action_status(t, 1, "still searching (%s of %s read): wait "
+		    "for it, or mark rows with Space", n, m);
+		return (TQ_UI_REDRAW);
+	}
+	if (f->n == 0) {
+		action_status(t, 1, "no dead task matches \"%s\"", f->text);
+		return (TQ_UI_REDRAW);
+	}
+	action_clear_op(t);
+	snprintf(t->op_queue, sizeof t->op_queue, "%s", f->queue);
+	t->op_ids = tq_xcalloc(f->n, sizeof *t->op_ids);
+	for (i = 0; i < f->n; i++)
+		t->op_ids[i] = tq_xstrdup(f->rows[i]->id);
+	t->op_nids = f->n;
+	t->op = op;
+	screen_count(n, sizeof n, (long long)f->n);
+	return (action_confirm(t, action_run_dead, "%s the %s%s dead task%s "
+	    "of %s matching \"%s\"%s?", op == OP_PURGE ? "Purge" : "Requeue",
+	    f->capped ? "first " : "", n, f->n == 1 ? "" : "s", f->queue,
+	    f->text, op == OP_PURGE ? " for good" : ""));
+}
+
 /* R and D: the whole dead list of the queue. */
 static int
 action_all(struct tqtop *t, enum pending_op op)
@@ -482,6 +552,8 @@ action_all(struct tqtop *t, enum pending_op op)
 	const struct snap_queue	*q;
 	char			 n[32];
 
+	if (t->view == VIEW_DEAD && view_dead_filtered(t))
+		return (action_all_found(t, op));
 	if ((q = action_queue(t)) == NULL)
 		return (TQ_UI_REDRAW);
 	action_clear_op(t);
@@ -611,7 +683,8 @@ action_dialog_key(struct tqtop *t, int key)
 static int
 action_filter_key(struct tqtop *t, int key)
 {
-	size_t	 len = strlen(t->filter);
+	char	*f = action_filter_buf(t);
+	size_t	 len = strlen(f);
 
 	switch (key) {
 	case '\r':
@@ -621,20 +694,27 @@ action_filter_key(struct tqtop *t, int key)
 		break;
 	case 27:
 		t->editing = 0;
-		t->filter[0] = '\0';
+		f[0] = '\0';
 		break;
 	case KEY_BACKSPACE:
 	case 127:
 	case 8:
 		if (len > 0)
-			t->filter[len - 1] = '\0';
+			f[len - 1] = '\0';
 		break;
 	default:
+		/* Both buffers have the same size. */
 		if (key < 0x20 || key > 0x7e || len + 1 >= sizeof t->filter)
 			return (0);
-		t->filter[len] = (char)key;
-		t->filter[len + 1] = '\0';
+		f[len] = (char)key;
+		f[len + 1] = '\0';
 		break;
+	}
+	if (t->view == VIEW_DEAD) {
+		/* The loop starts the search over from the newest. */
+		t->dead.sel = t->dead.top = 0;
+		t->dirty = DIRTY_ALL;
+		return (TQ_UI_REDRAW | TQ_UI_REFETCH);
 	}
 	t->sel_queue[0] = '\0';
 	t->queues.sel = t->queues.top = 0;

@@ -176,9 +176,13 @@ screen_header(struct tqtop *t)
 	const struct snapshot	*s = &t->snap;
 	char			 line[1024], mem[32], lead[256];
 	char			 paused[256];
+	const char		*filter;
 	double			 in = 0, out = 0;
 	size_t			 i, np = 0;
 	int			 cols = getmaxx(win_header);
+
+	filter = t->view == VIEW_DEAD || t->view == VIEW_DETAIL ?
+	    t->dead_filter : t->filter;
 
 	for (i = 0; i < s->nqueues; i++) {
 		in += s->queues[i].in_rate;
@@ -221,11 +225,11 @@ screen_header(struct tqtop *t)
 	    "  queues %zu  paused %s  refresh %.1fs%s%s", s->live_workers,
 	    in, out, s->nqueues, np > 0 ? paused : "-",
 	    t->refresh_ms / 1000.0, t->read_only ? "  READ-ONLY" : "",
-	    t->filter[0] != '\0' ? "  filter: " : "");
+	    filter[0] != '\0' ? "  filter: " : "");
 	screen_put(win_header, 1, 0, cols, line);
-	if (t->filter[0] != '\0')
+	if (filter[0] != '\0')
 		screen_put(win_header, 1, (int)strlen(line),
-		    cols - (int)strlen(line), t->filter);
+		    cols - (int)strlen(line), filter);
 	wnoutrefresh(win_header);
 }
 
@@ -296,7 +300,8 @@ screen_status(struct tqtop *t)
 
 	werase(win_status);
 	if (t->editing) {
-		snprintf(line, sizeof line, "filter: %s_", t->filter);
+		snprintf(line, sizeof line, "filter: %s_",
+		    t->view == VIEW_DEAD ? t->dead_filter : t->filter);
 		curs_set(0);
 	} else if (t->status[0] != '\0')
 		snprintf(line, sizeof line, "%s", t->status);

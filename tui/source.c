@@ -8,7 +8,9 @@
  * screen, never on the number of tasks: the queue list, tq_stats for all
  * queues in pipelines of SOURCE_STATS_CHUNK, the server and leader, the
  * worker registry, tq_history for the queues on screen only, and one page
- * of dead letters (offset and limit) when the dead view is open.  Rates
+ * of dead letters (offset and limit) when the dead view is open.  The
+ * dead view's filter is a scan of its own (source_find_step), a bounded
+ * slice of the dead set per call and a time budget per step.  Rates
  * come from the difference of the counters between two fetches on
  * Redis's clock.  A connection error leaves the old figures in place and
  * marks the snapshot disconnected; the client reconnects, with backoff,
@@ -18,10 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tqtop.h"
 
 #define SOURCE_STATS_CHUNK	128	/* queues per tq_stats pipeline */
+#define SOURCE_FIND_SCAN	TQ_DEAD_SCAN_MAX /* dead letters a call */
 
 struct source {
 	struct tq_client	*c;
@@ -78,6 +82,7 @@ snapshot_done(struct snapshot *snap)
 	free(snap->workers);
 	free(snap->leader);
 	snapshot_dead_free(snap);
+	source_find_reset(snap, "", "");
 	memset(snap, 0, sizeof *snap);
 }
 
@@ -300,4 +305,84 @@ source_pause(struct source *s, const char *queue, int pause,
 	if (pause)
 		return (tq_pause(s->c, queue, err));
 	return (tq_resume(s->c, queue, err));
+}
+
+void
+source_find_reset(struct snapshot *snap, const char *queue, const char *text)
+{
+	struct dead_find	*f = &snap->find;
+
+	tq_task_info_array_free(f->rows, f->n);
+	memset(f, 0, sizeof *f);
+	snprintf(f->queue, sizeof f->queue, "%s", queue);
+	snprintf(f->text, sizeof f->text, "%s", text);
+}
+
+static int64_t
+source_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* Keep a match: what the list shows; the payload waits for Enter. */
+static void
+source_find_keep(struct dead_find *f, struct tq_task_info *ti)
+{
+	free(ti->payload);
+	free(ti->body);
+	free(ti->result);
+	ti->payload = ti->body = ti->result = NULL;
+	f->rows = tq_xreallocarray(f->rows, f->n + 1, sizeof *f->rows);
+	f->rows[f->n++] = ti;
+}
+
+int
+source_find_step(struct source *s, struct snapshot *snap, int64_t budget_ms)
+{
+	struct dead_find	*f = &snap->find;
+	struct tq_dead_found	 found;
+	struct tq_error		 err;
+	int64_t			 end = source_now_ms() + budget_ms;
+	size_t			 i, before = f->n;
+	int			 more;
+
+	if (f->queue[0] == '\0' || f->text[0] == '\0')
+		return (0);
+	while (!f->done && !f->capped) {
+		more = tq_dead_find(s->c, f->queue, f->text, f->cursor,
+		    SOURCE_FIND_SCAN, &found, &err);
+		if (more < 0) {
+			source_failed(snap, &err);
+			break;
+		}
+		f->scanned += found.scanned;
+		f->total = found.total;
+		for (i = 0; i < found.n; i++) {
+			if (f->n < FIND_MAX)
+				source_find_keep(f, found.rows[i]);
+			else {
+				f->capped = 1;
+				tq_task_info_free(found.rows[i]);
+			}
+		}
+		free(found.rows);
+		f->done = !more;
+		if (source_now_ms() >= end)
+			break;
+	}
+	return (f->n != before);
+}
+
+struct tq_task_info *
+source_inspect(struct source *s, const char *queue, const char *id,
+    struct tq_error *err)
+{
+	struct tq_task_info	*ti;
+
+	if (tq_inspect(s->c, queue, id, &ti, err) != 0)
+		return (NULL);
+	return (ti);
 }

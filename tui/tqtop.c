@@ -28,6 +28,8 @@
 #define TQ_SYSCONFDIR	"/etc"
 #endif
 
+#define TQTOP_FIND_SLICE_MS	30	/* a dead-letter search step */
+
 static __attribute__((noreturn)) void
 usage(int status)
 {
@@ -207,7 +209,9 @@ tqtop_fetch(struct tqtop *t)
 		req.spark_queues = (const char *const *)names;
 		req.nspark = k;
 	}
-	if (t->view == VIEW_DEAD && t->sel_queue[0] != '\0') {
+	/* With a filter the rows come from the search (tqtop_find). */
+	if (t->view == VIEW_DEAD && t->sel_queue[0] != '\0' &&
+	    t->dead_filter[0] == '\0') {
 		req.dead_queue = t->sel_queue;
 		req.dead_offset = t->dead.top;
 		req.dead_limit = rows - 1;
@@ -218,6 +222,38 @@ tqtop_fetch(struct tqtop *t)
 		free(names[i]);
 	free(names);
 	t->dirty = DIRTY_ALL;
+}
+
+/*
+ * Keep the dead view's search in step with its filter and queue, and go
+ * on with it for a slice of time.  A finished search starts over when
+ * the queue's dead count moves, so that it shows what is dead now.
+ * Returns whether a search is still running (the loop then polls keys
+ * instead of waiting for them).
+ */
+static int
+tqtop_find(struct tqtop *t)
+{
+	struct dead_find	*f = &t->snap.find;
+	const struct snap_queue	*q;
+
+	if ((t->view != VIEW_DEAD && t->view != VIEW_DETAIL) ||
+	    t->dead_filter[0] == '\0' || t->sel_queue[0] == '\0') {
+		if (f->queue[0] != '\0')
+			source_find_reset(&t->snap, "", "");
+		return (0);
+	}
+	if (strcmp(f->queue, t->sel_queue) != 0 ||
+	    strcmp(f->text, t->dead_filter) != 0)
+		source_find_reset(&t->snap, t->sel_queue, t->dead_filter);
+	else if (f->done && (q = view_selected_queue(t)) != NULL &&
+	    q->st.dead != f->total)
+		source_find_reset(&t->snap, t->sel_queue, t->dead_filter);
+	if (f->done || f->capped)
+		return (0);
+	source_find_step(t->src, &t->snap, TQTOP_FIND_SLICE_MS);
+	t->dirty |= DIRTY_BODY;
+	return (!f->done && !f->capped);
 }
 
 static int
@@ -240,6 +276,7 @@ tqtop_loop(struct tqtop *t, long iterations)
 		}
 		if (flags & TQ_UI_RELAYOUT)
 			screen_layout(t);
+		timeout(tqtop_find(t) ? 0 : 100);
 		screen_draw(t);
 		if (iterations > 0 && fetched >= iterations)
 			break;

@@ -42,6 +42,25 @@ struct snap_queue {
 	long long		*spark;	/* SPARK_SECONDS, [0] newest; or NULL */
 };
 
+/*
+ * The dead view's filter: what a scan of the queue's dead letters
+ * (tq_dead_find, a bounded slice a step) has found so far, newest first.
+ * Rows keep what the list shows (id, type, attempts, failed at, error);
+ * Enter reads the rest.  The scan stops at FIND_MAX matches.
+ */
+#define FIND_MAX	5000
+struct dead_find {
+	char			 queue[TQ_NAME_MAX + 1];	/* "": none */
+	char			 text[64];
+	char			 cursor[TQ_DEAD_CURSOR_MAX];
+	struct tq_task_info	**rows;
+	size_t			 n;
+	long long		 scanned;	/* entries read */
+	long long		 total;		/* dead letters, last read */
+	int			 done;		/* read to the oldest */
+	int			 capped;	/* stopped at FIND_MAX */
+};
+
 /* Everything tqtop knows about Redis, as of the last fetch. */
 struct snapshot {
 	int			 connected;
@@ -63,6 +82,7 @@ struct snapshot {
 	size_t			 ndead;
 	long long		 dead_offset;
 	int			 dead_valid;
+	struct dead_find	 find;
 	int64_t			 at_ms;		/* Redis clock of the fetch */
 };
 
@@ -136,7 +156,8 @@ struct tqtop {
 	struct panel	 detail;
 	char		 sel_queue[TQ_NAME_MAX + 1];	/* by name */
 	int		 sort;		/* queue column index */
-	char		 filter[64];
+	char		 filter[64];	/* queues and workers */
+	char		 dead_filter[64];	/* dead letters */
 	int		 editing;	/* typing a filter */
 	char		 status[256];
 	int		 status_error;
@@ -196,6 +217,15 @@ void		 source_fetch(struct source *s, struct snapshot *snap,
 void		 source_fetch_dead(struct source *s, struct snapshot *snap,
 		     const char *queue, long long offset, int limit);
 void		 snapshot_done(struct snapshot *snap);
+/* Start the dead-letter search over (queue "": drop it). */
+void		 source_find_reset(struct snapshot *snap, const char *queue,
+		     const char *text);
+/* Go on with the search for about budget_ms; 1 if it found anything. */
+int		 source_find_step(struct source *s, struct snapshot *snap,
+		     int64_t budget_ms);
+/* A whole dead letter, to show its details; NULL (err set) if gone. */
+struct tq_task_info *source_inspect(struct source *s, const char *queue,
+		     const char *id, struct tq_error *err);
 int		 source_dead(struct source *s, int purge, const char *queue,
 		     const char *const *ids, size_t n, long long *done,
 		     long long *missing, struct tq_error *err);
@@ -216,6 +246,11 @@ int		 view_nsorts(void);
 void		 view_queues(struct tqtop *t, WINDOW *w);
 void		 view_workers(struct tqtop *t, WINDOW *w);
 void		 view_dead(struct tqtop *t, WINDOW *w);
+/* Whether the dead view shows the search's matches (a filter is set). */
+int		 view_dead_filtered(const struct tqtop *t);
+/* Row i of the dead view, or NULL when it is not loaded. */
+const struct tq_task_info *view_dead_row(const struct tqtop *t,
+		     long long i);
 void		 view_detail(struct tqtop *t, WINDOW *w);
 /* The worker indexes shown (filtered): new array, *n the count. */
 size_t		*view_worker_order(const struct tqtop *t, size_t *n);

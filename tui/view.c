@@ -386,23 +386,81 @@ view_time(char *dst, size_t size, int64_t ms, int full)
 	strftime(dst, size, full ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
 }
 
+int
+view_dead_filtered(const struct tqtop *t)
+{
+	return (t->dead_filter[0] != '\0' && t->snap.find.queue[0] != '\0' &&
+	    strcmp(t->snap.find.queue, t->sel_queue) == 0 &&
+	    strcmp(t->snap.find.text, t->dead_filter) == 0);
+}
+
+const struct tq_task_info *
+view_dead_row(const struct tqtop *t, long long i)
+{
+	const struct snapshot	*s = &t->snap;
+
+	if (view_dead_filtered(t))
+		return (i >= 0 && i < (long long)s->find.n ?
+		    s->find.rows[i] : NULL);
+	if (!s->dead_valid || strcmp(s->dead_queue, t->sel_queue) != 0 ||
+	    i < s->dead_offset || i >= s->dead_offset + (long long)s->ndead)
+		return (NULL);
+	return (s->dead[i - s->dead_offset]);
+}
+
+/* The dead view's bottom line: the queue, the count, the search. */
+static void
+view_dead_footer(struct tqtop *t, WINDOW *w, const struct snap_queue *q,
+    long long total)
+{
+	const struct dead_find	*f = &t->snap.find;
+	char			 line[512], c1[24], c2[24], c3[24], scan[96];
+
+	screen_count(c1, sizeof c1, total);
+	screen_count(c2, sizeof c2, (long long)t->nmarks);
+	scan[0] = '\0';
+	if (view_dead_filtered(t)) {
+		screen_count(c1, sizeof c1, (long long)f->n);
+		screen_count(c3, sizeof c3, f->total);
+		if (f->capped)
+			snprintf(scan, sizeof scan, " (the first %s, of %s "
+			    "dead)", c1, c3);
+		else if (f->done)
+			snprintf(scan, sizeof scan, " of %s dead", c3);
+		else {
+			screen_count(c2, sizeof c2, f->scanned);
+			snprintf(scan, sizeof scan, " so far (searched %s of "
+			    "%s)", c2, c3);
+			screen_count(c2, sizeof c2, (long long)t->nmarks);
+		}
+	}
+	snprintf(line, sizeof line, "dead letters of %s%s%s%s: %s%s%s%s",
+	    q != NULL ? q->st.name : "(no queue selected)",
+	    view_dead_filtered(t) ? " matching \"" : "",
+	    view_dead_filtered(t) ? t->dead_filter : "",
+	    view_dead_filtered(t) ? "\"" : "", c1, scan,
+	    t->nmarks > 0 ? ", marked " : "", t->nmarks > 0 ? c2 : "");
+	wattrset(w, crt_attr(CRT_DIM));
+	screen_put(w, getmaxy(w) - 1, 0, getmaxx(w), line);
+	wattrset(w, A_NORMAL);
+}
+
 void
 view_dead(struct tqtop *t, WINDOW *w)
 {
 	const struct snap_queue		*q;
 	const struct tq_task_info	*ti;
-	int				 cols, y, idw, full;
+	int				 cols, y, idw, full, filtered;
 	long long			 i, total;
 	char				 line[1024], ty[128], er[512], at[32];
-	char				 c1[24], c2[24];
 
 	cols = getmaxx(w);
 	q = view_selected_queue(t);
-	total = q != NULL ? q->st.dead : 0;
+	filtered = view_dead_filtered(t);
+	total = filtered ? (long long)t->snap.find.n : q != NULL ?
+	    q->st.dead : 0;
 	idw = cols >= 110 ? 36 : 18;
 	full = cols >= 120;
-	screen_count(c1, sizeof c1, total);
-	screen_count(c2, sizeof c2, (long long)t->nmarks);
 	snprintf(line, sizeof line, "  %-*s %-14s %4s %-*s %s", idw, "ID",
 	    "TYPE", "ATT", full ? 19 : 8, "FAILED AT", "ERROR");
 	wattrset(w, crt_attr(CRT_TITLE));
@@ -412,14 +470,11 @@ view_dead(struct tqtop *t, WINDOW *w)
 	t->dead.n = total;
 	t->dead.height = getmaxy(w) - 2;
 	panel_clamp(&t->dead);
-	snprintf(line, sizeof line, "dead letters of %s: %s%s%s",
-	    q != NULL ? q->st.name : "(no queue selected)", c1,
-	    t->nmarks > 0 ? ", marked " : "", t->nmarks > 0 ? c2 : "");
-	wattrset(w, crt_attr(CRT_DIM));
-	screen_put(w, getmaxy(w) - 1, 0, cols, line);
-	wattrset(w, A_NORMAL);
+	view_dead_footer(t, w, q, q != NULL ? q->st.dead : 0);
 	if (total == 0) {
-		screen_put(w, 2, 2, cols - 2, "no dead letters");
+		screen_put(w, 2, 2, cols - 2, !filtered ? "no dead letters" :
+		    t->snap.find.done || t->snap.find.capped ?
+		    "no dead letter matches the filter" : "searching...");
 		return;
 	}
 	for (y = 1; y <= t->dead.height; y++) {
@@ -430,15 +485,11 @@ view_dead(struct tqtop *t, WINDOW *w)
 			wattrset(w, crt_attr(CRT_SELECTED));
 			mvwhline(w, y, 0, ' ', cols);
 		}
-		if (!t->snap.dead_valid || q == NULL ||
-		    strcmp(t->snap.dead_queue, q->st.name) != 0 ||
-		    i < t->snap.dead_offset ||
-		    i >= t->snap.dead_offset + (long long)t->snap.ndead) {
+		if ((ti = view_dead_row(t, i)) == NULL) {
 			screen_put(w, y, 2, cols - 2, "...");
 			wattrset(w, A_NORMAL);
 			continue;
 		}
-		ti = t->snap.dead[i - t->snap.dead_offset];
 		screen_escape(ty, sizeof ty, ti->type != NULL ? ti->type : "-");
 		screen_escape(er, sizeof er, ti->error != NULL ? ti->error :
 		    "");

@@ -209,11 +209,11 @@ PRODUCER_CALLS="SCRIPT|LOAD PING SADD ZADD"
 WORKER_SCRIPTS="dequeue ack ack_many fail extend release"
 WORKER_CALLS="SCRIPT|LOAD PING BLPOP ZADD HSET PEXPIRE DEL ZREM"
 ADMIN_SCRIPTS="promote reclaim requeue purge trim pause resume due settle
-leader enqueue enqueue_many stats inspect findready deadlist fsck_scan
+leader enqueue enqueue_many stats inspect findready deadlist deadfind fsck_scan
 fsck_ready fsck_fix"
 ADMIN_CALLS="SCRIPT|LOAD PING INFO TIME SADD SMEMBERS SET GET PTTL ZADD
 ZRANGE ZREMRANGEBYSCORE HGETALL LRANGE"
-READONLY_SCRIPTS="stats inspect findready deadlist"
+READONLY_SCRIPTS="stats inspect findready deadlist deadfind"
 READONLY_CALLS="SCRIPT|LOAD PING INFO TIME SMEMBERS GET PTTL ZRANGE
 HGETALL LRANGE"
 

@@ -583,6 +583,123 @@ test_dead_list(void **state)
 	assert_invariants("dl");
 }
 
+static int
+str_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+/* Collect every match of text in queue, scan entries a call. */
+static size_t
+dead_find_all(struct tq_client *c, const char *queue, const char *text,
+    int scan, char ***out)
+{
+	struct tq_dead_found	 f;
+	struct tq_error		 err;
+	char			 cursor[TQ_DEAD_CURSOR_MAX] = "";
+	size_t			 n = 0, i;
+	int			 more, calls = 0;
+
+	*out = NULL;
+	do {
+		more = tq_dead_find(c, queue, text, cursor, scan, &f, &err);
+		assert_true(more >= 0);
+		assert_true(f.scanned <= scan);
+		for (i = 0; i < f.n; i++) {
+			*out = tq_xreallocarray(*out, n + 1, sizeof **out);
+			(*out)[n++] = tq_xstrdup(f.rows[i]->id);
+		}
+		tq_task_info_array_free(f.rows, f.n);
+		assert_true(++calls < 1000);
+	} while (more);
+	assert_string_equal(cursor, "");
+	return (n);
+}
+
+/*
+ * Finding dead letters by id, type or error, a bounded slice a call:
+ * newest first, none twice or missed across runs of equal scores (many
+ * tasks go dead in the same millisecond), and none of those that go
+ * dead during the scan.
+ */
+static void
+test_dead_find(void **state)
+{
+	struct tq_client	*c = harness_client();
+	struct tq_dead_found	 f;
+	struct tq_error		 err;
+	char			**ids, **got, cursor[TQ_DEAD_CURSOR_MAX] = "";
+	char			*sorted[30];
+	size_t			 n, i;
+	int			 scan;
+
+	(void)state;
+	harness_make_dead(c, "df", 40, 0, &ids);
+	/* Ids 0-29 share a score, 30-39 are newer, one a millisecond. */
+	for (i = 0; i < 40; i++)
+		freeReplyObject(harness_cmd("ZADD tq:{df}:dead %d %s",
+		    i < 30 ? 1000 : 2000 + (int)i, ids[i]));
+	memcpy(sorted, ids, sizeof sorted);
+	qsort(sorted, 30, sizeof *sorted, str_cmp);
+	for (scan = 1; scan <= 41; scan += 4) {
+		n = dead_find_all(c, "df", "why-", scan, &got);
+		assert_int_equal(n, 40);
+		for (i = 0; i < 10; i++)
+			assert_string_equal(got[i], ids[39 - i]);
+		/* The tie comes in Redis's order: each of it once. */
+		qsort(got + 10, 30, sizeof *got, str_cmp);
+		for (i = 0; i < 30; i++)
+			assert_string_equal(got[10 + i], sorted[i]);
+		harness_free_ids(got, n);
+	}
+	/* The error: why-3 and why-30 to why-39; the type; nothing. */
+	assert_int_equal(dead_find_all(c, "df", "why-3", 7, &got), 11);
+	harness_free_ids(got, 11);
+	assert_int_equal(dead_find_all(c, "df", "job", TQ_DEAD_SCAN_MAX,
+	    &got), 40);
+	harness_free_ids(got, 40);
+	assert_int_equal(dead_find_all(c, "df", "zz", 3, &got), 0);
+	free(got);
+	/* The id itself. */
+	assert_int_equal(dead_find_all(c, "df", ids[17], 9, &got), 1);
+	assert_string_equal(got[0], ids[17]);
+	harness_free_ids(got, 1);
+
+	/* Going dead during a scan: newer than its cursor, not seen. */
+	assert_int_equal(tq_dead_find(c, "df", "why-", cursor, 5, &f, &err),
+	    1);
+	assert_int_equal(f.n, 5);
+	assert_int_equal(f.scanned, 5);
+	assert_int_equal(f.total, 40);
+	tq_task_info_array_free(f.rows, f.n);
+	harness_make_dead(c, "df", 3, 0, NULL);
+	n = 5;
+	while (tq_dead_find(c, "df", "why-", cursor, 5, &f, &err) == 1) {
+		n += f.n;
+		tq_task_info_array_free(f.rows, f.n);
+	}
+	n += f.n;
+	assert_int_equal(f.total, 43);
+	tq_task_info_array_free(f.rows, f.n);
+	assert_int_equal(n, 40);
+
+	/* A queue whose tasks have its name as their type. */
+	harness_make_dead(c, "job", 2, 0, NULL);
+	assert_int_equal(dead_find_all(c, "job", "ob", 10, &got), 2);
+	harness_free_ids(got, 2);
+
+	tq_error_clear(&err);
+	MUST_FAIL(tq_dead_find(c, "df", "", cursor, 5, &f, &err), TQ_EINVAL);
+	MUST_FAIL(tq_dead_find(c, "df", "x", cursor, 0, &f, &err), TQ_EINVAL);
+	MUST_FAIL(tq_dead_find(c, "df", "x", cursor, TQ_DEAD_SCAN_MAX + 1,
+	    &f, &err), TQ_EINVAL);
+	snprintf(cursor, sizeof cursor, "12 x");
+	MUST_FAIL(tq_dead_find(c, "df", "x", cursor, 5, &f, &err), TQ_EINVAL);
+	assert_non_null(strstr(err.msg, "bad cursor"));
+	harness_free_ids(ids, 40);
+	assert_invariants("df");
+}
+
 /* Statistics of several queues in one call. */
 static void
 test_stats_multi(void **state)
@@ -677,6 +794,7 @@ main(void)
 		T(test_dead_trim_age),
 		T(test_pause_resume),
 		T(test_dead_list),
+		T(test_dead_find),
 		T(test_stats_multi),
 		T(test_admin_invalid),
 #undef T
