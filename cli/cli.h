@@ -77,6 +77,7 @@ struct cmd_ctx {
 	const char		*ns;	/* -n, or NULL */
 
 	struct tq_client	*client;	/* set by cli_connect */
+	struct tq_config	*cfg;	/* the same, kept for reading */
 };
 
 /* tq.c */

@@ -144,9 +144,10 @@ enq_opts(struct cmd_ctx *ctx, struct tq_enqueue_opts *o)
 	if ((rc = enq_duration(ctx, OPT_TIMEOUT, "--timeout", &ms)) >= 0)
 		return (rc);
 	if (ctx->optset[OPT_TIMEOUT]) {
-		if (ms % 1000 != 0 || ms / 1000 > INT_MAX)
+		/* 0 would mean "none of its own": say what is wrong. */
+		if (ms % 1000 != 0 || ms / 1000 > INT_MAX || ms == 0)
 			return (cli_usage_error(ctx, "--timeout: '%s' is not "
-			    "a whole number of seconds",
+			    "a whole number of seconds, at least 1",
 			    ctx->opt[OPT_TIMEOUT]));
 		o->timeout_s = (int)(ms / 1000);
 	}
@@ -433,9 +434,9 @@ enq_line_parse(const char *line, size_t len,
 			break;
 		case 6:		/* timeout */
 			if (line_duration(v, &ms) != 0 || ms % 1000 != 0 ||
-			    ms / 1000 > INT_MAX) {
+			    ms / 1000 > INT_MAX || ms == 0) {
 				snprintf(why, whylen, "\"timeout\" must be a "
-				    "whole number of seconds");
+				    "whole number of seconds, at least 1");
 				goto fail;
 			}
 			l->o.timeout_s = (int)(ms / 1000);

@@ -92,11 +92,26 @@ json_time(cJSON *o, const char *key, int64_t ms)
 		cJSON_AddNullToObject(o, key);
 }
 
+/*
+ * The timeout a worker sharing this configuration gives the task: its
+ * own, or [worker] timeout when it set none (*dflt then 1).
+ */
+static int
+inspect_timeout(const struct cmd_ctx *ctx, const struct tq_task_info *t,
+    int *dflt)
+{
+	*dflt = t->timeout_s <= 0;
+	if (!*dflt)
+		return (t->timeout_s);
+	return ((int)(tq_config_int(ctx->cfg, "worker", "timeout") / 1000));
+}
+
 /* The documented --json object; unknown values are null, not absent. */
 static int
-inspect_json(const struct tq_task_info *t)
+inspect_json(const struct cmd_ctx *ctx, const struct tq_task_info *t)
 {
 	cJSON	*o;
+	int	 dflt;
 
 	o = cJSON_CreateObject();
 	json_string_or_null(o, "id", t->id);
@@ -108,11 +123,14 @@ inspect_json(const struct tq_task_info *t)
 	json_count(o, "retry_count", t->state == TQ_STATE_DONE ? -1 :
 	    t->retry_count);
 	json_count(o, "attempts", task_attempts(t));
-	cJSON_AddNumberToObject(o, "timeout", t->timeout_s);
+	cJSON_AddNumberToObject(o, "timeout", inspect_timeout(ctx, t, &dflt));
+	cJSON_AddBoolToObject(o, "timeout_default", dflt);
 	json_time(o, "created_at", t->created_at);
 	json_time(o, "scheduled_at", t->scheduled_at);
 	json_time(o, "failed_at", t->failed_at);
 	json_time(o, "finished_at", t->finished_at);
+	/* The seed's name for the same moment. */
+	json_time(o, "processed_at", t->finished_at);
 	json_string_or_null(o, "error", t->error);
 	json_string_or_null(o, "worker", t->worker);
 	json_time(o, "lease_deadline", t->lease_deadline);
@@ -160,8 +178,10 @@ inspect_text(const char *key, const char *value)
 
 /* "key: value" lines, one per known field, in a fixed order. */
 static void
-inspect_human(const struct tq_task_info *t)
+inspect_human(const struct cmd_ctx *ctx, const struct tq_task_info *t)
 {
+	int	timeout, dflt;
+
 	inspect_line("id", t->id);
 	inspect_line("queue", t->queue);
 	inspect_line("type", t->type);
@@ -170,7 +190,8 @@ inspect_human(const struct tq_task_info *t)
 	if (task_attempts(t) >= 0)
 		printf("attempts: %d\n", task_attempts(t));
 	printf("max_retries: %d\n", t->max_retries);
-	printf("timeout: %ds\n", t->timeout_s);
+	timeout = inspect_timeout(ctx, t, &dflt);
+	printf("timeout: %ds%s\n", timeout, dflt ? " (worker default)" : "");
 	inspect_time("created_at", t->created_at);
 	inspect_time("scheduled_at", t->scheduled_at);
 	inspect_time("lease_deadline", t->lease_deadline);
@@ -200,9 +221,9 @@ cmd_inspect_exec(struct cmd_ctx *ctx)
 	    &err) != 0)
 		return (cli_error(ctx, &err));
 	if (ctx->json)
-		rc = inspect_json(t);
+		rc = inspect_json(ctx, t);
 	else
-		inspect_human(t);
+		inspect_human(ctx, t);
 	tq_task_info_free(t);
 	return (rc);
 }

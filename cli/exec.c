@@ -706,10 +706,10 @@ exec_handler(struct tq_job *job, void *arg)
 		return (TQ_JOB_RETRY);
 	}
 
-	/* The effective timeout: the task's, capped by --timeout. */
+	/* The effective timeout: the job's, capped by --timeout. */
 	start = exec_clock_ms(CLOCK_MONOTONIC);
 	remaining = tq_job_remaining_ms(job);
-	timeout_s = tq_task_timeout_s(t);
+	timeout_s = tq_job_timeout_s(job);
 	if (conf->timeout_ms > 0 && conf->timeout_ms < remaining)
 		remaining = conf->timeout_ms;
 	if (conf->timeout_ms > 0 && conf->timeout_ms / 1000 < timeout_s)

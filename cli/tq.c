@@ -623,6 +623,8 @@ cli_connect(struct cmd_ctx *ctx)
 		goto out;
 	}
 	rc = TQ_EXIT_OK;
+	ctx->cfg = cfg;
+	cfg = NULL;
 out:
 	tq_config_free(cfg);
 	return (rc);
@@ -859,6 +861,7 @@ main(int argc, char **argv)
 
 	rc = ctx.entry->exec(&ctx);
 	tq_client_free(ctx.client);
+	tq_config_free(ctx.cfg);
 
 	/* Output that did not reach its reader is a failure too. */
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -37,7 +37,6 @@ tq_enqueue_opts_init(struct tq_enqueue_opts *opts)
 {
 	memset(opts, 0, sizeof *opts);
 	opts->max_retries = TQ_MAX_RETRIES_DEFAULT;
-	opts->timeout_s = TQ_TIMEOUT_DEFAULT_S;
 }
 
 void
@@ -69,7 +68,8 @@ tq_check_opts(const struct tq_enqueue_opts *o, struct tq_error *err)
 		    "max_retries %d is out of range 0-1000", o->max_retries);
 		return (-1);
 	}
-	if (o->timeout_s < 1 || o->timeout_s > 366 * 24 * 3600) {
+	/* 0: the worker's [worker] timeout applies. */
+	if (o->timeout_s < 0 || o->timeout_s > 366 * 24 * 3600) {
 		tq_error_set(err, TQ_EINVAL,
 		    "timeout %d s is out of range 1 s - 1 year", o->timeout_s);
 		return (-1);

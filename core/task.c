@@ -11,8 +11,9 @@
  *	 [,"timeout":S],"created_at":MS[,"scheduled_at":MS],"payload":…}
  *
  * Nothing is written that the reader knows already: the queue is in the
- * key, the type is the queue's name unless it says otherwise, and
- * priority 0, max_retries 3 and a timeout of 30 s are the defaults.  A
+ * key, the type is the queue's name unless it says otherwise, priority 0
+ * and max_retries 3 are the defaults, and a task without a timeout gets
+ * its worker's ([worker] timeout, 30 s unless configured).  A
  * waiting task's body is most of what it costs Redis (docs/PROTOCOL.md,
  * docs/PERFORMANCE.md), so the envelope is kept small; the order is fixed
  * because the Lua scripts read the id and priority from the front.
@@ -137,7 +138,6 @@ tq_task_body(const char *id, const char *queue, const char *type,
 		/* As tq_enqueue_opts_init, which lives with the client. */
 		memset(&defaults, 0, sizeof defaults);
 		defaults.max_retries = TQ_MAX_RETRIES_DEFAULT;
-		defaults.timeout_s = TQ_TIMEOUT_DEFAULT_S;
 		opts = &defaults;
 	}
 	if (payload != NULL) {
@@ -167,7 +167,7 @@ tq_task_body(const char *id, const char *queue, const char *type,
 		task_buf_int(&b, "priority", opts->priority);
 	if (opts->max_retries != TQ_MAX_RETRIES_DEFAULT)
 		task_buf_int(&b, "max_retries", opts->max_retries);
-	if (opts->timeout_s != TQ_TIMEOUT_DEFAULT_S)
+	if (opts->timeout_s > 0)
 		task_buf_int(&b, "timeout", opts->timeout_s);
 	task_buf_int(&b, "created_at", (long long)now_ms);
 	if (opts->at_ms > 0)
@@ -337,7 +337,7 @@ tq_task_from_reply(const char *queue, const char *id, const char *body,
 	const char	*end = NULL, *type, *s;
 	int64_t		 priority = 0, created_at = 0, retry_count = 0;
 	int64_t		 max_retries = TQ_MAX_RETRIES_DEFAULT;
-	int64_t		 timeout_s = TQ_TIMEOUT_DEFAULT_S;
+	int64_t		 timeout_s = 0;
 	size_t		 pos = 0;
 
 	assert(queue != NULL && id != NULL);
@@ -657,7 +657,7 @@ tq_task_info_fill(struct tq_task_info *info, const char *queue,
 	info->priority = task_info_int(json, "priority", 0);
 	info->max_retries = task_info_int(json, "max_retries",
 	    TQ_MAX_RETRIES_DEFAULT);
-	info->timeout_s = task_info_int(json, "timeout", TQ_TIMEOUT_DEFAULT_S);
+	info->timeout_s = task_info_int(json, "timeout", 0);
 	info->created_at = task_info_time(json, "created_at");
 	info->scheduled_at = task_info_time(json, "scheduled_at");
 	cJSON_Delete(json);

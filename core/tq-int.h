@@ -30,7 +30,7 @@
 /* Defaults that are not configuration keys. */
 #define TQ_NAMESPACE_DEFAULT	"tq"
 #define TQ_MAX_RETRIES_DEFAULT	3
-#define TQ_TIMEOUT_DEFAULT_S	30
+#define TQ_TIMEOUT_DEFAULT_S	30	/* [worker] timeout, for tests */
 #define TQ_LEASE_DEFAULT_MS	30000
 #define TQ_HISTORY_SECONDS	3600	/* entries kept in the hist list */
 /*

@@ -246,7 +246,7 @@ struct tq_enqueue_opts {
 	const char	*id;		/* NULL: a new UUID */
 	int		 priority;	/* 0..9, higher first; default 0 */
 	int		 max_retries;	/* default 3 */
-	int		 timeout_s;	/* default 30 */
+	int		 timeout_s;	/* 0 (default): the worker's */
 	int64_t		 delay_ms;	/* run no earlier than now + delay */
 	int64_t		 at_ms;		/* or at this Unix time (ms); 0: unset */
 	int64_t		 unique_ms;	/* > 0: refuse duplicates this long */
@@ -394,6 +394,7 @@ const char	*tq_task_token(const struct tq_task *t);
 int		 tq_task_priority(const struct tq_task *t);
 int		 tq_task_attempt(const struct tq_task *t);	/* 1-based */
 int		 tq_task_max_retries(const struct tq_task *t);
+/* The task's own timeout; 0 when it set none ([worker] timeout applies). */
 int		 tq_task_timeout_s(const struct tq_task *t);
 int64_t		 tq_task_created_at(const struct tq_task *t);
 int64_t		 tq_task_lease_deadline(const struct tq_task *t);
@@ -814,10 +815,19 @@ void		 tq_worker_set_log_level(struct tq_worker *w, int level);
 
 /* The job's task (borrowed) and its state. */
 const struct tq_task *tq_job_task(const struct tq_job *job);
-/* 1 once the job should stop: timed out, lease lost, or shutting down. */
+/*
+ * 1 once the job should stop: timed out, lease lost, or shutting down.
+ * At the timeout the attempt fails ("timed out after N s") when the
+ * handler returns, whatever it returns, or 5 s later if it has not: the
+ * worker keeps the lease meanwhile, so no retry starts while it runs.
+ */
 int		 tq_job_cancelled(const struct tq_job *job);
 /* Milliseconds until the task's timeout (negative when past). */
 int64_t		 tq_job_remaining_ms(const struct tq_job *job);
+/* The timeout this run has: the task's own, else [worker] timeout. */
+int		 tq_job_timeout_s(const struct tq_job *job);
+/* When it comes, as Unix time in milliseconds (the worker's clock). */
+int64_t		 tq_job_deadline(const struct tq_job *job);
 /* Result (JSON text, copied) stored when the handler returns TQ_JOB_OK. */
 int		 tq_job_set_result(struct tq_job *job, const char *json,
 		     struct tq_error *err);

@@ -55,6 +55,13 @@
 #define TQ_REGISTRY_MS		2000	/* registry publish period */
 #define TQ_REGISTRY_TTL_MS	60000	/* a dead worker's record expires */
 #define TQ_RETRY_FIRST_MS	100	/* backoff while Redis is away */
+/*
+ * How long a handler cancelled at its deadline may take to return before
+ * the attempt is failed without it.  Failing at once would let the retry
+ * start elsewhere while this run still goes on: tqworker's command gets
+ * SIGTERM at the deadline and SIGKILL 2 s later (cli/exec.c).
+ */
+#define TQ_TIMEOUT_GRACE_MS	5000
 #define TQ_RETRY_MAX_MS		5000
 
 struct tq_job {
@@ -62,6 +69,9 @@ struct tq_job {
 	struct tq_task		*task;
 	int64_t			 started;	/* monotonic ms */
 	int64_t			 deadline;	/* monotonic ms: timeout */
+	int64_t			 wall_deadline;	/* Unix ms: the same */
+	int			 timeout_s;	/* the task's, or the worker's */
+	int			 timed_out;	/* heartbeat's: cancelled at it */
 	int64_t			 extended;	/* monotonic ms: last extension */
 	int			 cancelled;	/* atomic */
 	int			 settled;	/* under w->mu */
@@ -86,6 +96,7 @@ struct tq_worker {
 	int			 prefetch_opt;	/* fixed, or < 0: adaptive */
 	int64_t			 lease_ms;
 	int64_t			 grace_ms;
+	int			 timeout_s;	/* [worker] timeout */
 	char			*name;
 	char			 host[256];
 	char			*queue_list;	/* "a,b,c" for the registry */
@@ -235,6 +246,7 @@ tq_worker_new(const struct tq_config *cfg, const struct tq_worker_opts *o,
 	    tq_config_int(cfg, "worker", "lease");
 	w->grace_ms = o->grace_ms >= 0 ? o->grace_ms :
 	    tq_config_int(cfg, "worker", "grace");
+	w->timeout_s = (int)(tq_config_int(cfg, "worker", "timeout") / 1000);
 	if (w->concurrency > 1024) {
 		tq_error_set(err, TQ_EINVAL, "worker: concurrency %d is "
 		    "above 1024", w->concurrency);
@@ -392,6 +404,18 @@ tq_job_remaining_ms(const struct tq_job *job)
 }
 
 int
+tq_job_timeout_s(const struct tq_job *job)
+{
+	return (job->timeout_s);
+}
+
+int64_t
+tq_job_deadline(const struct tq_job *job)
+{
+	return (job->wall_deadline);
+}
+
+int
 tq_job_set_result(struct tq_job *job, const char *json, struct tq_error *err)
 {
 	struct tq_queue_policy	policy;
@@ -474,6 +498,20 @@ static void
 tq_job_cancel(struct tq_job *job)
 {
 	__atomic_store_n(&job->cancelled, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * A handler returned past its deadline: whatever it said, the attempt
+ * failed, so that a task is never acked after its timeout.
+ */
+static enum tq_outcome
+tq_job_expire(struct tq_job *job)
+{
+	char	why[64];
+
+	snprintf(why, sizeof why, "timed out after %d s", job->timeout_s);
+	tq_job_set_error(job, why);
+	return (TQ_JOB_RETRY);
 }
 
 /* ------------------------------------------------------------------ */
@@ -705,8 +743,11 @@ tq_worker_thread(void *arg)
 	while ((job = tq_worker_next(w)) != NULL) {
 		w->busy++;
 		job->started = tq_monotonic_ms();
-		job->deadline = job->started +
-		    (int64_t)tq_task_timeout_s(job->task) * 1000;
+		job->timeout_s = tq_task_timeout_s(job->task) > 0 ?
+		    tq_task_timeout_s(job->task) : w->timeout_s;
+		job->deadline = job->started + (int64_t)job->timeout_s * 1000;
+		job->wall_deadline = tq_wall_ms() +
+		    (int64_t)job->timeout_s * 1000;
 		w->running[ta->slot] = job;
 		pthread_mutex_unlock(&w->mu);
 		tq_job_free(dead);
@@ -715,6 +756,8 @@ tq_worker_thread(void *arg)
 		outcome = tq_worker_dispatch(w, job);
 		if ((unsigned)outcome > TQ_JOB_PERMANENT)
 			outcome = TQ_JOB_RETRY;
+		if (tq_monotonic_ms() >= job->deadline)
+			outcome = tq_job_expire(job);
 		pthread_mutex_lock(&w->mu);
 		fin = tq_job_finish(w, job, outcome);
 		tq_worker_pace(w, tq_monotonic_ns() - t0);
@@ -1044,20 +1087,32 @@ tq_worker_extend(struct tq_worker *w, struct tq_client *c,
 	/* Connection errors: try again next tick, while the lease lasts. */
 }
 
-/* One running job's heartbeat duty: fail it on timeout, else extend. */
+/*
+ * One running job's heartbeat duty: extend its lease; at its deadline,
+ * cancel it and keep extending for TQ_TIMEOUT_GRACE_MS while its handler
+ * returns (the handler's thread then fails the attempt); after that, fail
+ * it without the handler.
+ */
 static void
 tq_worker_tend(struct tq_worker *w, struct tq_client *c, struct tq_job *job,
     int64_t now)
 {
 	char	why[64];
 
-	if (now >= job->deadline) {
+	if (now >= job->deadline && now < job->deadline + TQ_TIMEOUT_GRACE_MS) {
+		if (!job->timed_out) {
+			job->timed_out = 1;
+			tq_job_cancel(job);
+		}
+	} else if (now >= job->deadline) {
 		if (!tq_job_settle(job))
 			return;
-		tq_job_cancel(job);
+		/* Not tq_job_set_error: the handler's thread owns job->error. */
 		snprintf(why, sizeof why, "timed out after %d s",
-		    tq_task_timeout_s(job->task));
-		tq_job_set_error(job, why);
+		    job->timeout_s);
+		tq_worker_log(w, 1, "task %s: handler still running %d ms "
+		    "after its timeout; failing the attempt without it",
+		    tq_task_id(job->task), TQ_TIMEOUT_GRACE_MS);
 		if (tq_worker_send(w, c, job, 'f', 0, why) == 0)
 			__atomic_add_fetch(&w->failed, 1, __ATOMIC_RELAXED);
 		tq_worker_log(w, 2, "task %s type=%s queue=%s attempt=%d %s",

@@ -136,9 +136,9 @@ tap_is "a duplicate --id adds nothing" 1 "$(stat mail enqueued)"
 run "$TQ" inspect --json job-1
 tap_is "the default payload is {}" "{}" \
     "$(printf '%s' "$out" | jsonq 'd["payload"]')"
-tap_is "defaults: priority 0, max_retries 3, timeout 30" "[0, 3, 30]" \
-    "$(printf '%s' "$out" |
-    jsonq '[d["priority"], d["max_retries"], d["timeout"]]')"
+tap_is "defaults: priority 0, max_retries 3, timeout 30 (the worker's)" \
+    "[0, 3, 30, true]" "$(printf '%s' "$out" | jsonq \
+    '[d["priority"], d["max_retries"], d["timeout"], d["timeout_default"]]')"
 
 keys_before=$(rcli dbsize)
 run "$TQ" enqueue badq '{"to":'
@@ -153,15 +153,16 @@ tap_status "-p 10 (out of range, refused by libtq): 1" 1 \
     "$TQ" enqueue -p 10 badq
 tap_status "-p -1: 1" 1 "$TQ" enqueue -p -1 badq
 tap_status "--max-retries -1: 1" 1 "$TQ" enqueue --max-retries -1 badq
-tap_status "--timeout 0: 1" 1 "$TQ" enqueue --timeout 0 badq
+tap_status "--timeout 0 (a task with no timeout has none given): 2" 2 \
+    "$TQ" enqueue --timeout 0 badq
 tap_is "refused tasks write no key" "$keys_before" "$(rcli dbsize)"
 
 run "$TQ" enqueue -p 9 --max-retries 7 --timeout 2m --id opts-1 -q o email
 tap_is "-p 9 --max-retries 7 --timeout 2m: 0" 0 "$status"
 run "$TQ" inspect --json opts-1
-tap_is "the options are stored" "[9, 7, 120, \"o\", \"email\"]" \
-    "$(printf '%s' "$out" | jsonq \
-    '[d["priority"], d["max_retries"], d["timeout"], d["queue"], d["type"]]')"
+tap_is "the options are stored" '[9, 7, 120, false, "o", "email"]' \
+    "$(printf '%s' "$out" | jsonq '[d["priority"], d["max_retries"],
+    d["timeout"], d["timeout_default"], d["queue"], d["type"]]')"
 
 printf '{"n": 1, "s": "x"}\n' | "$TQ" enqueue --id stdin-1 -q o t - \
     >/dev/null

@@ -45,7 +45,7 @@ opts_default(struct tq_enqueue_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->max_retries = TQ_MAX_RETRIES_DEFAULT;
-	o->timeout_s = TQ_TIMEOUT_DEFAULT_S;
+	o->timeout_s = 0;
 }
 
 /* A task read back from body, which must be good. */
@@ -141,7 +141,7 @@ test_body_defaults(void **state TQ_UNUSED)
 	assert_true(cJSON_IsNull(tq_task_payload_json(t)));
 	assert_string_equal(tq_task_type(t), "t");
 	assert_int_equal(tq_task_max_retries(t), TQ_MAX_RETRIES_DEFAULT);
-	assert_int_equal(tq_task_timeout_s(t), TQ_TIMEOUT_DEFAULT_S);
+	assert_int_equal(tq_task_timeout_s(t), 0);
 	tq_task_free(t);
 	free(body);
 	body = tq_task_body("a", "q", "q", "{}", NULL, 5);
@@ -385,7 +385,7 @@ test_foreign_bodies(void **state TQ_UNUSED)
 	assert_string_equal(tq_task_queue(t), "q");
 	assert_int_equal(tq_task_priority(t), 0);
 	assert_int_equal(tq_task_max_retries(t), TQ_MAX_RETRIES_DEFAULT);
-	assert_int_equal(tq_task_timeout_s(t), TQ_TIMEOUT_DEFAULT_S);
+	assert_int_equal(tq_task_timeout_s(t), 0);
 	assert_int_equal(tq_task_created_at(t), 0);
 	tq_task_free(t);
 
@@ -569,7 +569,7 @@ test_info_fill(void **state TQ_UNUSED)
 	assert_null(info->id);
 	assert_string_equal(info->payload, "null");
 	assert_int_equal(info->priority, 0);
-	assert_int_equal(info->timeout_s, TQ_TIMEOUT_DEFAULT_S);
+	assert_int_equal(info->timeout_s, 0);
 	assert_int_equal(info->max_retries, TQ_MAX_RETRIES_DEFAULT);
 	assert_int_equal(info->created_at, 0);
 	assert_int_equal(info->retry_count, 0);
