@@ -934,6 +934,19 @@ tq_dequeue(struct tq_client *c, const struct tq_dequeue_opts *o,
 	return (n);
 }
 
+/*
+ * The first ack of t found it gone: completed by a worker that leased it
+ * after us, or purged.  Not ours to complete, so refused like a lost lease.
+ */
+static int
+tq_ack_gone(struct tq_task *t, struct tq_error *err)
+{
+	(void)tq_task_ack_sent(t, 0);
+	tq_error_set(err, TQ_ELEASE, "task %s is no longer leased to this "
+	    "worker (it was completed by another, or removed)", tq_task_id(t));
+	return (-1);
+}
+
 int
 tq_ack(struct tq_client *c, struct tq_task *t, const char *result,
     struct tq_error *err)
@@ -942,7 +955,9 @@ tq_ack(struct tq_client *c, struct tq_task *t, const char *result,
 	struct tq_queue_policy	 policy;
 	const char		*keys[8], *args[5];
 	char			 ttl[24], idttl[24], *rkey;
+	struct tq_error		 e;
 	redisReply		*reply;
+	int			 again;
 
 	tq_config_policy(tq_client_config(c), tq_task_queue(t), &policy);
 	if (result != NULL && tq_check_payload(result, policy.max_payload,
@@ -967,10 +982,22 @@ tq_ack(struct tq_client *c, struct tq_task *t, const char *result,
 	args[2] = result != NULL ? result : "";
 	args[3] = ttl;
 	args[4] = idttl;
-	reply = tq_client_eval(c, TQ_SCRIPT_ACK, keys, 8, args, 5, err);
+	again = tq_task_ack_sent(t, 1);
+	tq_error_clear(&e);
+	reply = tq_client_eval(c, TQ_SCRIPT_ACK, keys, 8, args, 5, &e);
 	free(rkey);
-	if (reply == NULL)
+	if (reply == NULL) {
+		if (e.code == TQ_ELEASE)
+			(void)tq_task_ack_sent(t, 0);
+		if (err != NULL)
+			*err = e;
 		return (-1);
+	}
+	if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 0 &&
+	    !again) {
+		freeReplyObject(reply);
+		return (tq_ack_gone(t, err));
+	}
 	freeReplyObject(reply);
 	return (0);
 }
@@ -994,6 +1021,7 @@ tq_ack_group(struct tq_client *c, struct tq_task *const *tasks,
 	struct tq_error		 e;
 	redisReply		*reply;
 	size_t			 i, nkeys = 7, nres = 0;
+	char			*again;
 
 	tq_config_policy(tq_client_config(c), queue, &policy);
 	snprintf(ttl, sizeof ttl, "%lld", (long long)policy.result_ttl_ms);
@@ -1010,7 +1038,9 @@ tq_ack_group(struct tq_client *c, struct tq_task *const *tasks,
 	keys[6] = k->k[TQ_K_IDS];
 	args[0] = ttl;
 	args[1] = idttl;
+	again = tq_xcalloc(n, 1);
 	for (i = 0; i < n; i++) {
+		again[i] = (char)tq_task_ack_sent(tasks[idx[i]], 1);
 		res = results != NULL ? results[idx[i]] : NULL;
 		args[2 + 3 * i] = tq_task_id(tasks[idx[i]]);
 		args[3 + 3 * i] = tq_task_token(tasks[idx[i]]);
@@ -1032,11 +1062,15 @@ tq_ack_group(struct tq_client *c, struct tq_task *const *tasks,
 		    reply->element[i]->type != REDIS_REPLY_INTEGER)
 			tq_error_set(&errs[idx[i]], TQ_EPROTO,
 			    "ack: unexpected reply");
-		else if (reply->element[i]->integer < 0)
+		else if (reply->element[i]->integer < 0) {
+			(void)tq_task_ack_sent(tasks[idx[i]], 0);
 			tq_error_set(&errs[idx[i]], TQ_ELEASE, "task %s is no "
 			    "longer leased to this worker",
 			    tq_task_id(tasks[idx[i]]));
+		} else if (reply->element[i]->integer == 0 && !again[i])
+			(void)tq_ack_gone(tasks[idx[i]], &errs[idx[i]]);
 	}
+	free(again);
 	if (reply != NULL)
 		freeReplyObject(reply);
 	while (nres > 0)

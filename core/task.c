@@ -55,6 +55,7 @@ struct tq_task {
 	int		 timeout_s;
 	int64_t		 created_at;
 	int64_t		 lease_deadline;
+	int		 ack_sent;	/* tq_task_ack_sent */
 };
 
 /* A string that grows as pieces are appended. */
@@ -470,6 +471,15 @@ tq_task_free(struct tq_task *t)
 }
 
 /* Replace the lease after an extension; token is copied (may be NULL). */
+int
+tq_task_ack_sent(struct tq_task *t, int sent)
+{
+	int	before = t->ack_sent;
+
+	t->ack_sent = sent;
+	return (before);
+}
+
 void
 tq_task_set_lease(struct tq_task *t, const char *token, int64_t deadline_ms)
 {

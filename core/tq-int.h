@@ -232,6 +232,14 @@ void		 tq_task_set_lease(struct tq_task *t, const char *token,
 		     int64_t deadline_ms);
 /* Failed attempts so far (tq_task_attempt() - 1). */
 int		 tq_task_retry_count(const struct tq_task *t);
+/*
+ * Note that an ack of t is being sent (sent 1), or that Redis refused one
+ * (sent 0); returns whether an ack had gone out before, with its outcome
+ * unknown or a success.  An ack that finds its task gone is a retry of
+ * ours (its reply was lost) only if so; else the task was completed or
+ * removed by others.
+ */
+int		 tq_task_ack_sent(struct tq_task *t, int sent);
 /* Fill a zeroed info from body and meta of a task of queue (NULL:
  * unknown); -1 if body is not an object. */
 int		 tq_task_info_fill(struct tq_task_info *info,

@@ -340,8 +340,9 @@ int		 tq_dequeue(struct tq_client *c,
 /*
  * The task is done.  result (JSON text, or NULL) is stored for the queue's
  * result_ttl.  TQ_ELEASE when the lease was lost (the task was reclaimed and
- * may run elsewhere).  Acking a task that is already gone with no lease is
- * success (a retried ack after a lost reply).
+ * may run elsewhere, or ran and was completed there, or was purged).  An
+ * ack of t sent again after its outcome was unknown (a lost reply) that
+ * finds the task gone is success: acking is idempotent.
  */
 int		 tq_ack(struct tq_client *c, struct tq_task *t,
 		     const char *result, struct tq_error *err);

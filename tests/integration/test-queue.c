@@ -161,7 +161,7 @@ test_enqueue_dequeue(void **state)
 	assert_int_equal(tq_task_attempt(t), 1);
 	assert_int_equal(tq_task_priority(t), 0);
 	assert_int_equal(tq_task_max_retries(t), 3);
-	assert_int_equal(tq_task_timeout_s(t), 30);
+	assert_int_equal(tq_task_timeout_s(t), 0);	/* none of its own */
 	assert_in_range(tq_task_created_at(t), before - 2000, after + 2000);
 	assert_non_null(tq_task_token(t));
 	assert_true(strlen(tq_task_token(t)) >= 16);
@@ -793,6 +793,14 @@ test_stale_token(void **state)
 	assert_int_equal(zscore("stale", "active", id),
 	    tq_task_lease_deadline(t2));
 	MUST(tq_ack(c, t2, NULL, &err));
+	/* Nor report success once the new delivery completed it. */
+	MUST_FAIL(tq_ack(c, t, "1", &err), TQ_ELEASE);
+	assert_non_null(strstr(err.msg, "completed by another"));
+	assert_int_equal(tq_ack_batch(c, &t, NULL, 1, &err, NULL), 1);
+	assert_int_equal(err.code, TQ_ELEASE);
+	/* Its own ack sent again (a lost reply) is still a success. */
+	MUST(tq_ack(c, t2, NULL, &err));
+	assert_int_equal(harness_int("HGET tq:{stale}:stats processed"), 1);
 	tq_task_free(t);
 	tq_task_free(t2);
 	free(id);
