@@ -182,7 +182,7 @@ const struct tq_config_table_entry tq_config_table[] = {
 	{ .section = "queue", .name = "rate_limit", .type = TQ_CONFIG_INT,
 	  .dflt = "0", .min = 0, .max = 1000000,
 	  .help = "Most tasks handed out per second, across all workers of "
-	  "all hosts (0: no limit)." },
+	  "all hosts; workers that set none follow it (0: none)." },
 
 	{ .section = "queue", .name = "dead_requeue_after",
 	  .type = TQ_CONFIG_DURATION, .dflt = "0", .min = 0,

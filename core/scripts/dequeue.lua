@@ -1,7 +1,8 @@
 -- dequeue: lease up to n ready tasks, highest priority first.
 -- KEYS: 1 paused, 2 active, 3 lease, 4 t, 5 m, 6..15 ready:9 .. ready:0,
 --       16 rate, 17 dead, 18 stats, 19 wake
--- ARGV: 1 n, 2 lease_ms, 3 token, 4 rate limit (tasks/s; 0: none)
+-- ARGV: 1 n, 2 lease_ms, 3 token, 4 rate limit (tasks/s) of the caller's
+--       configuration; 0: none there, follow the one published in rate
 -- Returns {now, deadline, limited, id, body, meta, id, body, meta, ...};
 -- meta is "" when the task never failed; limited is 1 when the rate limit
 -- held tasks back.  A paused queue returns {now, 0, 0}.
@@ -28,11 +29,22 @@ end
 local n = tonumber(ARGV[1])
 local rate = tonumber(ARGV[4])
 local tokens
+-- The limit holds for every worker of every host, whatever its own
+-- configuration says: a caller configured with one publishes it in the
+-- bucket ('limit', valid 'until' a minute past its last call), and a
+-- caller without one follows what is published.
+local b = redis.call('HMGET', KEYS[16], 'tokens', 'ts', 'limit', 'until')
+if rate > 0 then
+	if tonumber(b[3]) ~= rate or (tonumber(b[4]) or 0) < now + 30000 then
+		redis.call('HSET', KEYS[16], 'limit', rate, 'until', now + 60000)
+	end
+elseif (tonumber(b[4]) or 0) > now then
+	rate = tonumber(b[3]) or 0
+end
 if rate > 0 then
 	-- A token bucket shared by every worker of every host; the burst of
 	-- a tenth of a second keeps any 10 s window within 1% of the rate.
 	local burst = math.max(1, rate / 10)
-	local b = redis.call('HMGET', KEYS[16], 'tokens', 'ts')
 	local ts = tonumber(b[2]) or now
 	tokens = math.min(burst, (tonumber(b[1]) or burst) +
 	    (now - ts) * rate / 1000)
@@ -154,6 +166,6 @@ if rate > 0 then
 		out[3] = 1
 	end
 	redis.call('HSET', KEYS[16], 'tokens', tokens - got, 'ts', now)
-	redis.call('PEXPIRE', KEYS[16], 60000)
+	redis.call('PEXPIRE', KEYS[16], 120000)
 end
 return out

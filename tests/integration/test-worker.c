@@ -1073,9 +1073,24 @@ kid_processed(const char *out)
 	return (n);
 }
 
+/* The rate limit published in queue's bucket, or -1. */
+static long long
+published_limit(const char *queue)
+{
+	redisReply	*r;
+	long long	 v = -1;
+
+	r = harness_cmd("HGET tq:{%s}:rate limit", queue);
+	if (r->type == REDIS_REPLY_STRING)
+		v = strtoll(r->str, NULL, 10);
+	freeReplyObject(r);
+	return (v);
+}
+
 /*
- * [queue rl] rate_limit = 50, two worker processes of concurrency 4 and
- * plenty of work: 10 s hand out 500 tasks, within 10%.
+ * [queue rl] rate_limit = 50 for one of two worker processes of
+ * concurrency 4, and plenty of work: 10 s hand out 500 tasks, within 10%.
+ * The other's configuration sets no limit: it follows the one published.
  */
 static void
 test_rate_limit(void **state)
@@ -1086,8 +1101,10 @@ test_rate_limit(void **state)
 	struct tq_batch		*b;
 	struct tq_enqueue_opts	 o;
 	struct tq_error		 err;
-	char			 conf[512], out[2][256];
+	char			 conf[512], bare[512], out[2][256];
 	const char		*args[] = { "-c", conf, harness_url(), "rl",
+				    "noop", "4", NULL };
+	const char		*args2[] = { "-c", bare, harness_url(), "rl",
 				    "noop", "4", NULL };
 	long long		 p0, p1, n0, n1, delta;
 	int64_t			 t0, t1;
@@ -1105,6 +1122,10 @@ test_rate_limit(void **state)
 		fail_msg("%s: %s", conf, strerror(errno));
 	fprintf(f, "[queue rl]\nrate_limit = 50\n");
 	fclose(f);
+	snprintf(bare, sizeof bare, "%s/bare.conf", tmpdir);
+	if ((f = fopen(bare, "w")) == NULL)
+		fail_msg("%s: %s", bare, strerror(errno));
+	fclose(f);
 
 	b = tq_batch_new(c);
 	tq_enqueue_opts_init(&o);
@@ -1116,7 +1137,9 @@ test_rate_limit(void **state)
 	tq_batch_free(b);
 
 	pid[0] = kid_start(args, &fd[0]);
-	pid[1] = kid_start(args, &fd[1]);
+	/* The second starts once the first has published the limit. */
+	WAIT_UNTIL(published_limit("rl") == 50, 5000);
+	pid[1] = kid_start(args2, &fd[1]);
 	/* Both are serving once both have published themselves. */
 	WAIT_UNTIL((free(wi), wi = NULL, tq_workers(c, &wi, &nw, &err) == 0 &&
 	    nw == 2), 5000);
