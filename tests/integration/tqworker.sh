@@ -294,6 +294,69 @@ tap_ok "a second signal: no grace period ($ms ms)" test "$ms" -lt 4000
 tap_is "a second signal: the task is ready again" ready \
     "$(field "$task" 'd["state"]')"
 
+# ----------------------------------------------------------- logging
+# One info line per outcome by default; -v adds debug (the command's
+# pid), --quiet keeps warnings and errors only.
+for lv in default -v --quiet; do
+	task=$(enqueue -q "log$lv" t '{}')
+	# shellcheck disable=SC2046
+	start_worker "log$lv" -q "log$lv" $( [ "$lv" = default ] || echo "$lv" ) \
+	    --exec t=true
+	wait_until 10 processed_is "log$lv" 1
+	stop_worker
+	eval "log_${lv#-}=\$(cat \"\$T/log\$lv.log\")"
+done
+tap_like "default: an info line per task (id, type, outcome, duration)" \
+    "task [0-9a-f-]* type=t queue=logdefault attempt=1 ok in [0-9]+ ms" \
+    "$log_default"
+tap_ok "default: no debug lines" \
+    test -z "$(printf '%s' "$log_default" | grep ' runs true')"
+tap_like "-v: debug lines too (the command's pid)" "pid [0-9]+ runs true" \
+    "$log_v"
+tap_ok "--quiet: no info lines" \
+    test -z "$(printf '%s' "$log__quiet" | grep ' ok in ')"
+
+# ------------------------------------------------------------ weights
+# Both queues full; a=9, b=1: about nine tasks of a for one of b (each
+# lease call draws a queue by weight), where strict order (no --weights)
+# would take none of b while a has tasks.
+: >"$T/order"
+for q in wa wb; do
+	i=0
+	while [ $i -lt 150 ]; do
+		printf '{"type":"w","queue":"%s","payload":{}}\n' "$q"
+		i=$((i + 1))
+	done | "$TQ" enqueue --batch >/dev/null || bail "enqueue --batch"
+done
+start_worker weights -q wa,wb --weights wa=9 -C 1 \
+    --exec w='echo "$TQ_QUEUE" >>"$T_DIR/order"'
+wait_until 30 test "$(wc -l <"$T/order")" -ge 100
+stop_worker
+na=$(head -n 100 "$T/order" | grep -c '^wa$')
+diag "--weights wa=9: of the first 100 tasks, $na from wa"
+tap_ok "--weights wa=9: most tasks from wa, some from wb ($na of 100)" \
+    test "$na" -ge 70 -a "$na" -le 99
+
+# ---------------------------------------------- Redis away while running
+# One line when the link breaks and one when it is back, not one per
+# retry: 4 s of outage, a fetcher and a heartbeat retrying with backoff.
+enqueue -q outage t '{}' >/dev/null
+start_worker outage -q outage --exec t=true
+wait_until 10 processed_is outage 1
+before=$(wc -l <"$T/outage.log")
+redis_stop
+sleep 4
+lines=$(($(wc -l <"$T/outage.log") - before))
+redis_start
+enqueue -q outage t '{}' >/dev/null
+wait_until 15 processed_is outage 1
+stop_worker
+diag "log during a 4 s outage: $lines lines"
+tap_ok "Redis away for 4 s: at most 4 log lines, not a flood ($lines)" \
+    test "$lines" -le 4
+tap_is "Redis back: the worker serves again" 1 "$(processed outage)"
+tap_like "Redis back: said so" "Redis is back" "$(cat "$T/outage.log")"
+
 # ------------------------------------------------ Redis not there yet
 start_worker noredis -u "unix://$T/nothing.sock" -q q --exec t=true
 sleep 0.5
