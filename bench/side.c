@@ -263,7 +263,7 @@ side_add_cluster(struct side *s, const struct tq_config *cfg,
 {
 	const char	*argv[2] = { "CLUSTER", "NODES" };
 	redisReply	*reply;
-	char		*list, *seed, *line, *next, *f[4], *addr;
+	char		*list, *seed, *line, *next, *f[4], *addr, *asked = NULL;
 	size_t		 k;
 	int		 rc = -1;
 
@@ -271,12 +271,22 @@ side_add_cluster(struct side *s, const struct tq_config *cfg,
 	list = tq_xstrdup(seeds);
 	for (seed = strtok(list, ","); seed != NULL && s->n == 0;
 	    seed = strtok(NULL, ","))
-		(void)side_add(s, cfg, seed, err);
+		if (side_add(s, cfg, seed, err) == 0)
+			asked = tq_xstrdup(seed);
 	free(list);
-	if (s->n == 0)
+	if (s->n == 0 || asked == NULL) {
+		free(asked);
 		return (-1);
-	if ((reply = side_cmd(s, 2, argv, err)) == NULL)
+	}
+	reply = side_cmd(s, 2, argv, err);
+	if (reply == NULL) {
+		free(asked);
 		return (-1);
+	}
+	/* A node that was never met (one master alone) has no address of
+	 * its own in CLUSTER NODES: it is the seed we asked. */
+	if ((addr = strrchr(asked, ':')) != NULL)
+		*addr = '\0';
 	redisFree(s->ctxs[0]);
 	s->n = 0;
 	for (line = reply->str; line != NULL && *line != '\0'; line = next) {
@@ -288,14 +298,18 @@ side_add_cluster(struct side *s, const struct tq_config *cfg,
 		if (k < 4 || strstr(f[2], "master") == NULL ||
 		    strstr(f[2], "fail") != NULL)
 			continue;
-		addr = tq_xstrdup(f[1]);
-		addr[strcspn(addr, "@")] = '\0';
+		f[1][strcspn(f[1], "@")] = '\0';
+		if (f[1][0] == ':')
+			addr = tq_xasprintf("%s%s", asked, f[1]);
+		else
+			addr = tq_xstrdup(f[1]);
 		rc = side_add(s, cfg, addr, err);
 		free(addr);
 		if (rc != 0)
 			break;
 	}
 	freeReplyObject(reply);
+	free(asked);
 	return (s->n > 0 && rc == 0 ? 0 : -1);
 }
 
