@@ -42,8 +42,15 @@ chaos_track $prod
 
 kills=0
 deadline=$((t0 + $(pick 120 600) * 1000))
+# Paced by the clock, not by sleeping 0.5 s after each round's work
+# (the checks below take a tenth of a second or more).
+k_start=$(now_ms)
+next=$k_start
 while :; do
-	sleep 0.5
+	next=$((next + 500))
+	left=$((next - $(now_ms)))
+	[ "$left" -gt 0 ] &&
+	    sleep "$(printf '%d.%03d' $((left / 1000)) $((left % 1000)))"
 	slot=$(($(rand $WORKERS) + 1))
 	worker_kill $slot 9
 	kills=$((kills + 1))
@@ -54,6 +61,7 @@ while :; do
 	[ "$(now_ms)" -gt $deadline ] && break
 done
 t_end=$(now_ms)
+diag "s1: a kill every $(((t_end - k_start) / (kills > 0 ? kills : 1))) ms"
 wait $prod
 chaos_untrack $prod
 eval "$(cat "$T/produce.out")"
