@@ -576,6 +576,26 @@ int		 tq_leader_holder(struct tq_client *c, char **id,
 		     long long *epoch, int64_t *ttl_ms, struct tq_error *err);
 
 /*
+ * The holder as tq_leader_holder tells it, and when a tqd last took or
+ * renewed the lease (tq_leader records it), in one round trip: the last
+ * sign of life of the leader, which may be gone.  Times are the Redis
+ * server's.  Strings are new; tq_leader_seen_done frees them (also after
+ * a failed call, which leaves the record empty).
+ */
+struct tq_leader_seen {
+	char		*id;		/* the holder; NULL: nobody leads */
+	long long	 epoch;
+	int64_t		 ttl_ms;	/* what its lease has left */
+	char		*seen_id;	/* who renewed last; NULL: unknown */
+	int64_t		 seen_ms;	/* when (Unix ms) */
+	int64_t		 lease_ms;	/* the lease it renewed for */
+	int64_t		 now_ms;	/* the server's clock at this call */
+};
+int		 tq_leader_seen(struct tq_client *c, struct tq_leader_seen *out,
+		     struct tq_error *err);
+void		 tq_leader_seen_done(struct tq_leader_seen *ls);
+
+/*
  * The namespace's marker key: created at first use.  *created is 1 when
  * this call had to create it -- after the first call of a process, that
  * means Redis lost its data (restarted without persistence, or flushed).

@@ -4,15 +4,18 @@
  * Copyright (c) 2026 The tq authors.  MIT licence; see COPYING.
  *
  * Every key is one entry of key_table: the key, how the bar and the help
- * screen name it, which views it works in, whether it writes to Redis
- * (hidden and refused with --read-only) or asks first, and its function.
- * Aliases (j for Down) share the help string, which the help screen uses
- * to list an action once.  Actions never draw and never fetch: they
- * change the UI state and return TQ_UI_* flags for the loop.  Writes go
- * through source.c, as does the one read an action needs (Enter on a
- * search's match, whose payload the search does not keep); the
- * destructive and bulk ones (R, d, D, p) open a dialog whose default
- * button is Cancel.
+ * screen name it, how much it matters when the bar is short of room,
+ * which views it works in, whether it writes to Redis (hidden and refused
+ * with --read-only) or asks first, and its function.  Aliases (j for
+ * Down) share the help string, which the help screen uses to list an
+ * action once.  Actions never draw and never wait for Redis: they change
+ * the UI state, hand writes (and the one read an action needs, Enter on
+ * a search's match, whose payload the search does not keep) to the fetch
+ * thread as a job, and return TQ_UI_* flags for the loop; action_job
+ * reports how the job went.  The destructive and bulk ones (R, d, D, p)
+ * open a dialog whose default button is Cancel.  One action runs at a
+ * time; while it runs the status line shows its progress and Esc stops
+ * it between two slices.
  */
 
 #include <stdarg.h>
@@ -49,7 +52,9 @@ static const char h_page[] = "page up and down";
 static const char h_ends[] = "first and last row";
 static const char h_view[] = "switch view: queues, workers, dead letters";
 static const char h_enter[] = "details of the selected dead task";
-static const char h_back[] = "back (close details, help, filter)";
+static const char h_back[] =
+    "back: close help or details, stop the running action, clear the "
+    "filter, leave the dead letters";
 static const char h_filter[] =
     "filter: queue name (queues); name, host, queue (workers); "
     "id, type, error (dead letters)";
@@ -67,40 +72,44 @@ static const char h_refresh[] = "longer (+) or shorter (-) refresh interval";
 static const char h_help[] = "this help";
 static const char h_quit[] = "quit";
 
+/*
+ * The rank decides what the key bar keeps when it is short of room: 0
+ * always, then 1 (the view's actions and Esc), 2, 3.  The bar then says
+ * "? more" instead of "? help".
+ */
 const struct key_binding key_table[] = {
-	{ KEY_UP, "Up", NULL, h_move, 0, 0, act_move },
-	{ KEY_DOWN, "Down", NULL, h_move, 0, 0, act_move },
-	{ 'k', "k", NULL, h_move, 0, 0, act_move },
-	{ 'j', "j", NULL, h_move, 0, 0, act_move },
-	{ KEY_PPAGE, "PgUp", NULL, h_page, 0, 0, act_move },
-	{ KEY_NPAGE, "PgDn", NULL, h_page, 0, 0, act_move },
-	{ KEY_HOME, "Home", NULL, h_ends, 0, 0, act_move },
-	{ KEY_END, "End", NULL, h_ends, 0, 0, act_move },
-	{ '\t', "Tab", "view", h_view, 0, 0, act_view },
-	{ '1', "1", NULL, h_view, 0, 0, act_view },
-	{ '2', "2", NULL, h_view, 0, 0, act_view },
-	{ '3', "3", NULL, h_view, 0, 0, act_view },
-	{ '\r', "Enter", "detail", h_enter, V_D, 0, act_enter },
-	{ '\n', "Enter", NULL, h_enter, V_D, 0, act_enter },
-	{ KEY_ENTER, "Enter", NULL, h_enter, V_D, 0, act_enter },
-	{ 27, "Esc", "back", h_back, V_D | V_DT | VIEW_BIT(VIEW_HELP), 0,
-	  act_back },
-	{ '/', "/", "filter", h_filter, V_LIST, 0, act_filter },
-	{ 's', "s", "sort", h_sort, V_Q, 0, act_sort },
-	{ ' ', "Space", "mark", h_mark, V_D, 0, act_mark },
-	{ 'r', "r", "requeue", h_requeue, V_D, KB_WRITE, act_requeue },
-	{ 'R', "R", "req-all", h_requeue_all, V_Q | V_D,
+	{ KEY_UP, "Up", NULL, 0, h_move, 0, 0, act_move },
+	{ KEY_DOWN, "Down", NULL, 0, h_move, 0, 0, act_move },
+	{ 'k', "k", NULL, 0, h_move, 0, 0, act_move },
+	{ 'j', "j", NULL, 0, h_move, 0, 0, act_move },
+	{ KEY_PPAGE, "PgUp", NULL, 0, h_page, 0, 0, act_move },
+	{ KEY_NPAGE, "PgDn", NULL, 0, h_page, 0, 0, act_move },
+	{ KEY_HOME, "Home", NULL, 0, h_ends, 0, 0, act_move },
+	{ KEY_END, "End", NULL, 0, h_ends, 0, 0, act_move },
+	{ '\t', "Tab", "view", 2, h_view, 0, 0, act_view },
+	{ '1', "1", NULL, 0, h_view, 0, 0, act_view },
+	{ '2', "2", NULL, 0, h_view, 0, 0, act_view },
+	{ '3', "3", NULL, 0, h_view, 0, 0, act_view },
+	{ '\r', "Enter", "detail", 2, h_enter, V_D, 0, act_enter },
+	{ '\n', "Enter", NULL, 0, h_enter, V_D, 0, act_enter },
+	{ KEY_ENTER, "Enter", NULL, 0, h_enter, V_D, 0, act_enter },
+	{ 27, "Esc", "back", 1, h_back, 0, 0, act_back },
+	{ '/', "/", "filter", 2, h_filter, V_LIST, 0, act_filter },
+	{ 's', "s", "sort", 2, h_sort, V_Q, 0, act_sort },
+	{ ' ', "Space", "mark", 3, h_mark, V_D, 0, act_mark },
+	{ 'r', "r", "requeue", 1, h_requeue, V_D, KB_WRITE, act_requeue },
+	{ 'R', "R", "req-all", 1, h_requeue_all, V_Q | V_D,
 	  KB_WRITE | KB_CONFIRM, act_requeue_all },
-	{ 'd', "d", "purge", h_purge, V_D, KB_WRITE | KB_CONFIRM,
+	{ 'd', "d", "purge", 1, h_purge, V_D, KB_WRITE | KB_CONFIRM,
 	  act_purge },
-	{ 'D', "D", "purge-all", h_purge_all, V_Q | V_D,
+	{ 'D', "D", "purge-all", 1, h_purge_all, V_Q | V_D,
 	  KB_WRITE | KB_CONFIRM, act_purge_all },
-	{ 'p', "p", "pause", h_pause, V_Q | V_D, KB_WRITE | KB_CONFIRM,
+	{ 'p', "p", "pause", 1, h_pause, V_Q | V_D, KB_WRITE | KB_CONFIRM,
 	  act_pause },
-	{ '+', "+", NULL, h_refresh, 0, 0, act_refresh },
-	{ '-', "-", NULL, h_refresh, 0, 0, act_refresh },
-	{ '?', "?", "help", h_help, 0, 0, act_help },
-	{ 'q', "q", "quit", h_quit, 0, 0, act_quit },
+	{ '+', "+", NULL, 0, h_refresh, 0, 0, act_refresh },
+	{ '-', "-", NULL, 0, h_refresh, 0, 0, act_refresh },
+	{ '?', "?", "help", 0, h_help, 0, 0, act_help },
+	{ 'q', "q", "quit", 0, h_quit, 0, 0, act_quit },
 };
 const size_t key_table_size = sizeof key_table / sizeof key_table[0];
 
@@ -145,6 +154,7 @@ action_clear_op(struct tqtop *t)
 	free(t->op_ids);
 	t->op_ids = NULL;
 	t->op_nids = 0;
+	t->op_expect = 0;
 	t->op = OP_NONE;
 }
 
@@ -193,19 +203,21 @@ act_move(struct tqtop *t, int key)
 		p = &t->dead;
 		break;
 	case VIEW_DETAIL:
-		/* Text scrolls by its first line; view_detail clamps. */
+	case VIEW_HELP:
+		/* Text scrolls by its first line; the drawing clamps. */
+		p = t->view == VIEW_HELP ? &t->help : &t->detail;
 		if (key == KEY_UP || key == 'k')
-			t->detail.top--;
+			p->top--;
 		else if (key == KEY_DOWN || key == 'j')
-			t->detail.top++;
+			p->top++;
 		else if (key == KEY_PPAGE)
-			t->detail.top -= t->detail.height;
+			p->top -= p->height;
 		else if (key == KEY_NPAGE)
-			t->detail.top += t->detail.height;
+			p->top += p->height;
 		else if (key == KEY_HOME)
-			t->detail.top = 0;
+			p->top = 0;
 		else
-			t->detail.top = t->detail.n;
+			p->top = p->n;
 		t->dirty |= DIRTY_BODY;
 		return (TQ_UI_REDRAW);
 	default:
@@ -264,38 +276,50 @@ act_view(struct tqtop *t, int key)
 	return (TQ_UI_REDRAW);
 }
 
+/* Open the detail pane on ti. */
+static void
+action_detail(struct tqtop *t, const struct tq_task_info *ti)
+{
+	view_detail_build(t, ti);
+	t->detail.top = t->detail.sel = 0;
+	t->view = VIEW_DETAIL;
+	t->dirty = DIRTY_ALL;
+}
+
 static int
 act_enter(struct tqtop *t, int key)
 {
 	const struct tq_task_info	*ti;
-	struct tq_task_info		*full = NULL;
-	struct tq_error			 err;
+	struct job			 j;
 
 	(void)key;
 	if ((ti = action_dead_selected(t)) == NULL)
 		return (0);
-	if (view_dead_filtered(t)) {
-		tq_error_clear(&err);
-		if ((full = source_inspect(t->src, t->sel_queue, ti->id,
-		    &err)) == NULL) {
-			if (err.code == TQ_ENOTFOUND)
-				action_status(t, 0, "%s is gone (requeued or "
-				    "purged meanwhile)", ti->id);
-			else
-				action_status(t, 1, "%s", err.msg);
-			t->dirty |= DIRTY_STATUS;
-			return (TQ_UI_REDRAW);
-		}
-		ti = full;
+	if (!view_dead_filtered(t)) {
+		action_detail(t, ti);
+		return (TQ_UI_REDRAW);
 	}
-	view_detail_build(t, ti);
-	tq_task_info_free(full);
-	t->detail.top = t->detail.sel = 0;
-	t->view = VIEW_DETAIL;
-	t->dirty = DIRTY_ALL;
+	/* A search keeps no payload: the fetch thread reads the task. */
+	memset(&j, 0, sizeof j);
+	j.kind = JOB_INSPECT;
+	snprintf(j.queue, sizeof j.queue, "%s", t->sel_queue);
+	j.ids = tq_xcalloc(1, sizeof *j.ids);
+	j.ids[0] = tq_xstrdup(ti->id);
+	j.nids = 1;
+	if (source_submit(t->src, &j) != 0) {
+		source_job_clear(&j);
+		action_status(t, 1, "still reading the last one");
+	} else
+		action_status(t, 0, "reading %s...", ti->id);
+	t->dirty |= DIRTY_STATUS;
 	return (TQ_UI_REDRAW);
 }
 
+/*
+ * Esc, one step back at a time: out of the help or the details; else
+ * stop the running action; else drop the view's filter; else out of the
+ * dead letters.  (While typing a filter or in a dialog, Esc is theirs.)
+ */
 static int
 act_back(struct tqtop *t, int key)
 {
@@ -304,26 +328,40 @@ act_back(struct tqtop *t, int key)
 	case VIEW_DETAIL:
 		view_detail_free(t);
 		t->view = VIEW_DEAD;
-		break;
+		t->dirty = DIRTY_ALL;
+		return (TQ_UI_REDRAW);
 	case VIEW_HELP:
 		t->view = t->prev_view;
-		break;
-	case VIEW_DEAD:
-		if (t->dead_filter[0] != '\0') {
-			/* First the filter, then the view. */
-			t->dead_filter[0] = '\0';
-			t->dead.sel = t->dead.top = 0;
-			t->dirty = DIRTY_ALL;
-			return (TQ_UI_REDRAW | TQ_UI_REFETCH);
-		}
-		action_clear_marks(t);
-		t->view = VIEW_QUEUES;
-		break;
+		t->dirty = DIRTY_ALL;
+		return (TQ_UI_REDRAW);
 	default:
-		return (0);
+		break;
 	}
+	if (t->acting) {
+		source_cancel(t->src);
+		action_progress(t);
+		return (TQ_UI_REDRAW);
+	}
+	if (t->view == VIEW_DEAD && t->dead_filter[0] != '\0') {
+		t->dead_filter[0] = '\0';
+		t->dead.sel = t->dead.top = 0;
+		t->dirty = DIRTY_ALL;
+		return (TQ_UI_REDRAW | TQ_UI_REFETCH);
+	}
+	if (t->view != VIEW_DEAD && t->filter[0] != '\0') {
+		/* The queues and workers views share theirs; the
+		 * selected queue stays selected. */
+		t->filter[0] = '\0';
+		t->workers.sel = t->workers.top = 0;
+		t->dirty = DIRTY_ALL;
+		return (TQ_UI_REDRAW | TQ_UI_REFETCH);
+	}
+	if (t->view != VIEW_DEAD)
+		return (0);
+	action_clear_marks(t);
+	t->view = VIEW_QUEUES;
 	t->dirty = DIRTY_ALL;
-	return (TQ_UI_REDRAW);
+	return (TQ_UI_REDRAW | TQ_UI_REFETCH);
 }
 
 /* The filter being typed: the dead view has its own. */
@@ -405,51 +443,166 @@ action_take_ids(struct tqtop *t)
 	return (0);
 }
 
-/* Run the pending dead-letter operation and report its outcome. */
-static int
-action_run_dead(struct tqtop *t)
+/* What an action does, as a verb: "requeue", "requeued", "requeuing". */
+static const char *
+action_verb(enum job_kind kind, int form)
 {
-	struct tq_error	 err;
-	long long	 done, missing;
-	int		 purge = t->op == OP_PURGE;
-	char		 n1[32], n2[32];
+	static const char *const verbs[][3] = {
+		{ "requeue", "requeued", "requeuing" },
+		{ "purge", "purged", "purging" },
+		{ "pause", "paused", "pausing" },
+		{ "resume", "resumed", "resuming" },
+	};
 
-	tq_error_clear(&err);
-	if (source_dead(t->src, purge, t->op_queue,
-	    (const char *const *)t->op_ids, t->op_nids, &done, &missing,
-	    &err) != 0) {
-		action_status(t, 1, "%s failed: %s", purge ? "purge" :
-		    "requeue", err.msg);
-	} else {
-		screen_count(n1, sizeof n1, done);
-		screen_count(n2, sizeof n2, missing);
-		action_status(t, 0, "%s %s task%s%s%s%s", purge ? "purged" :
-		    "requeued", n1, done == 1 ? "" : "s",
-		    missing > 0 ? "; " : "", missing > 0 ? n2 : "",
-		    missing > 0 ? (missing == 1 ? " was already gone" :
-		    " were already gone") : "");
-		action_clear_marks(t);
+	switch (kind) {
+	case JOB_REQUEUE:
+		return (verbs[0][form]);
+	case JOB_PURGE:
+		return (verbs[1][form]);
+	case JOB_PAUSE:
+		return (verbs[2][form]);
+	default:
+		return (verbs[3][form]);
 	}
-	action_clear_op(t);
-	/* What the search found has moved: it starts over. */
-	source_find_reset(&t->snap, "", "");
-	return (TQ_UI_REDRAW | TQ_UI_REFETCH);
 }
 
+/*
+ * Hand the confirmed operation to the fetch thread.  Its ids (or none:
+ * the whole dead list) go with it; the outcome comes to action_job.
+ */
 static int
-action_run_pause(struct tqtop *t)
+action_run(struct tqtop *t)
 {
-	struct tq_error	 err;
-	int		 pause = t->op == OP_PAUSE;
+	struct job	 j;
+	enum job_kind	 kind;
 
-	tq_error_clear(&err);
-	if (source_pause(t->src, t->op_queue, pause, &err) != 0)
-		action_status(t, 1, "%s failed: %s", pause ? "pause" :
-		    "resume", err.msg);
-	else
-		action_status(t, 0, "%s %s", pause ? "paused" : "resumed",
+	memset(&j, 0, sizeof j);
+	switch (t->op) {
+	case OP_REQUEUE:
+		j.kind = JOB_REQUEUE;
+		break;
+	case OP_PURGE:
+		j.kind = JOB_PURGE;
+		break;
+	case OP_PAUSE:
+		j.kind = JOB_PAUSE;
+		break;
+	case OP_RESUME:
+		j.kind = JOB_RESUME;
+		break;
+	default:
+		return (0);
+	}
+	snprintf(j.queue, sizeof j.queue, "%s", t->op_queue);
+	j.ids = t->op_ids;
+	j.nids = t->op_nids;
+	j.expect = t->op_ids != NULL ? (long long)t->op_nids : t->op_expect;
+	kind = j.kind;
+	t->op_ids = NULL;
+	t->op_nids = 0;
+	if (source_submit(t->src, &j) != 0) {
+		/* action_key refuses a second one; this is a safety net. */
+		source_job_clear(&j);
+		action_status(t, 1, "another action is still running");
+	} else {
+		t->acting = 1;
+		action_status(t, 0, "%s %s...", action_verb(kind, 2),
 		    t->op_queue);
+	}
 	action_clear_op(t);
+	t->dirty |= DIRTY_STATUS;
+	return (TQ_UI_REDRAW);
+}
+
+/* "1,204 tasks; 3 were already gone" */
+static void
+action_tasks(char *dst, size_t size, long long done, long long missing)
+{
+	char	 n1[32], n2[32];
+
+	screen_count(n1, sizeof n1, done);
+	screen_count(n2, sizeof n2, missing);
+	snprintf(dst, size, "%s task%s%s%s%s", n1, done == 1 ? "" : "s",
+	    missing > 0 ? "; " : "", missing > 0 ? n2 : "",
+	    missing > 0 ? (missing == 1 ? " was already gone" :
+	    " were already gone") : "");
+}
+
+void
+action_progress(struct tqtop *t)
+{
+	const struct source_state	*st = &t->link;
+	const char			*dots;
+	char				 n1[32], n2[32];
+	char				 old[sizeof t->status];
+
+	if (!t->acting || !st->acting || st->kind == JOB_PAUSE ||
+	    st->kind == JOB_RESUME)
+		return;
+	dots = crt_utf8 ? "\xe2\x80\xa6" : "...";
+	memcpy(old, t->status, sizeof old);
+	screen_count(n1, sizeof n1, st->done + st->missing);
+	screen_count(n2, sizeof n2, st->expect);
+	/* "requeued 120,000 of 1,000,000 dead tasks of mail..." */
+	action_status(t, 0, "%s %s%s%s dead task%s of %s%s%s",
+	    action_verb(st->kind, 1), n1, st->expect > 0 ? " of " : "",
+	    st->expect > 0 ? n2 : "", st->expect == 1 ? "" : "s", st->queue,
+	    st->cancelling ? "; stopping" : "", st->cancelling ? dots :
+	    crt_utf8 ? "\xe2\x80\xa6 (Esc stops)" : "... (Esc stops)");
+	if (strcmp(old, t->status) != 0)
+		t->dirty |= DIRTY_STATUS;
+}
+
+int
+action_job(struct tqtop *t, struct job *j)
+{
+	char	 tasks[128], n[32];
+
+	t->dirty |= DIRTY_STATUS;
+	if (j->kind == JOB_INSPECT) {
+		if (j->failed && j->err.code == TQ_ENOTFOUND)
+			action_status(t, 0, "%s is gone (requeued or purged "
+			    "meanwhile)", j->ids[0]);
+		else if (j->failed)
+			action_status(t, 1, "%s", j->err.msg);
+		else if (t->view == VIEW_DEAD) {
+			/* Still where Enter was pressed. */
+			t->status[0] = '\0';
+			action_detail(t, j->ti);
+		}
+		return (TQ_UI_REDRAW);
+	}
+	t->acting = 0;
+	if (j->kind == JOB_PAUSE || j->kind == JOB_RESUME) {
+		if (j->failed)
+			action_status(t, 1, "%s failed: %s",
+			    action_verb(j->kind, 0), j->err.msg);
+		else
+			action_status(t, 0, "%s %s", action_verb(j->kind, 1),
+			    j->queue);
+		return (TQ_UI_REDRAW | TQ_UI_REFETCH);
+	}
+	action_tasks(tasks, sizeof tasks, j->done, j->missing);
+	if (j->failed)
+		action_status(t, 1, "%s failed after %s: %s",
+		    action_verb(j->kind, 0), tasks, j->err.msg);
+	else if (j->cancelled && j->missing == 0 && j->expect > 0) {
+		screen_count(tasks, sizeof tasks, j->done);
+		screen_count(n, sizeof n, j->expect);
+		action_status(t, 0, "stopped: %s %s of %s task%s",
+		    action_verb(j->kind, 1), tasks, n,
+		    j->expect == 1 ? "" : "s");
+	} else if (j->cancelled)
+		action_status(t, 0, "stopped: %s %s", action_verb(j->kind, 1),
+		    tasks);
+	else {
+		action_status(t, 0, "%s %s", action_verb(j->kind, 1), tasks);
+		action_clear_marks(t);
+	}
+	/* What the search found has moved: it starts over. */
+	source_find_reset(&t->find, "", "");
+	t->find_gen++;
+	t->dirty |= DIRTY_BODY;
 	return (TQ_UI_REDRAW | TQ_UI_REFETCH);
 }
 
@@ -494,7 +647,7 @@ act_requeue(struct tqtop *t, int key)
 		return (TQ_UI_REDRAW);
 	t->op = OP_REQUEUE;
 	t->dirty |= DIRTY_STATUS;
-	return (action_run_dead(t));
+	return (action_run(t));
 }
 
 static int
@@ -507,7 +660,7 @@ act_purge(struct tqtop *t, int key)
 		return (TQ_UI_REDRAW);
 	t->op = OP_PURGE;
 	screen_count(n, sizeof n, (long long)t->op_nids);
-	return (action_confirm(t, action_run_dead,
+	return (action_confirm(t, action_run,
 	    "Purge %s dead task%s of %s for good?", n,
 	    t->op_nids == 1 ? "" : "s", t->op_queue));
 }
@@ -516,7 +669,7 @@ act_purge(struct tqtop *t, int key)
 static int
 action_all_found(struct tqtop *t, enum pending_op op)
 {
-	const struct dead_find	*f = &t->snap.find;
+	const struct dead_find	*f = &t->find;
 	char			 n[32], m[32];
 	size_t			 i;
 
@@ -539,7 +692,7 @@ action_all_found(struct tqtop *t, enum pending_op op)
 	t->op_nids = f->n;
 	t->op = op;
 	screen_count(n, sizeof n, (long long)f->n);
-	return (action_confirm(t, action_run_dead, "%s the %s%s dead task%s "
+	return (action_confirm(t, action_run, "%s the %s%s dead task%s "
 	    "of %s matching \"%s\"%s?", op == OP_PURGE ? "Purge" : "Requeue",
 	    f->capped ? "first " : "", n, f->n == 1 ? "" : "s", f->queue,
 	    f->text, op == OP_PURGE ? " for good" : ""));
@@ -556,11 +709,16 @@ action_all(struct tqtop *t, enum pending_op op)
 		return (action_all_found(t, op));
 	if ((q = action_queue(t)) == NULL)
 		return (TQ_UI_REDRAW);
+	if (q->st.dead == 0) {
+		action_status(t, 0, "%s has no dead tasks", q->st.name);
+		return (TQ_UI_REDRAW);
+	}
 	action_clear_op(t);
 	snprintf(t->op_queue, sizeof t->op_queue, "%s", q->st.name);
 	t->op = op;
+	t->op_expect = q->st.dead;
 	screen_count(n, sizeof n, q->st.dead);
-	return (action_confirm(t, action_run_dead, "%s all %s dead task%s "
+	return (action_confirm(t, action_run, "%s all %s dead task%s "
 	    "of %s%s?", op == OP_PURGE ? "Purge" : "Requeue", n,
 	    q->st.dead == 1 ? "" : "s", q->st.name,
 	    op == OP_PURGE ? " for good" : ""));
@@ -593,7 +751,7 @@ act_pause(struct tqtop *t, int key)
 	snprintf(t->op_queue, sizeof t->op_queue, "%s", q->st.name);
 	t->op = q->st.paused ? OP_RESUME : OP_PAUSE;
 	screen_count(n, sizeof n, q->st.ready);
-	return (action_confirm(t, action_run_pause, "%s queue %s (%s ready "
+	return (action_confirm(t, action_run, "%s queue %s (%s ready "
 	    "task%s)?", q->st.paused ? "Resume" : "Pause", q->st.name, n,
 	    q->st.ready == 1 ? "" : "s"));
 }
@@ -623,6 +781,7 @@ act_help(struct tqtop *t, int key)
 	else {
 		t->prev_view = t->view;
 		t->view = VIEW_HELP;
+		t->help.top = 0;
 	}
 	t->dirty = DIRTY_ALL;
 	return (TQ_UI_REDRAW);
@@ -742,6 +901,13 @@ action_key(struct tqtop *t, int key)
 		if ((b->flags & KB_WRITE) && t->read_only) {
 			action_status(t, 1, "read-only: %s (%s) is disabled",
 			    b->name, b->help);
+			t->dirty |= DIRTY_STATUS;
+			return (TQ_UI_REDRAW);
+		}
+		if ((b->flags & KB_WRITE) && t->acting) {
+			/* One at a time: its progress is on screen. */
+			action_status(t, 1, "%s: wait for the running action, "
+			    "or stop it with Esc", b->name);
 			t->dirty |= DIRTY_STATUS;
 			return (TQ_UI_REDRAW);
 		}

@@ -7,11 +7,16 @@
  * screen, anything written to stderr (by us or a library) would scribble
  * over it, so stderr goes to a temporary file that crt_done copies to
  * the real stderr after endwin.  crt_done runs on every exit path: the
- * normal one, crt_fatalx and the out-of-memory hook; INT, TERM and HUP
- * only set crt_quit, which the main loop polls between keys.
+ * normal one, crt_fatalx and the out-of-memory hook; INT, TERM, HUP and
+ * QUIT only set crt_quit and wake the loop's poll through a pipe.  A
+ * fault (SEGV, BUS, FPE, ILL, ABRT) cannot run crt_done, which is not
+ * async-signal-safe: its handler writes back the terminal modes saved
+ * before initscr and the terminfo strings that leave the alternate screen
+ * and show the cursor, worked out in advance, then dies of the signal.
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <signal.h>
@@ -19,38 +24,125 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
+
+#include <term.h>
 
 #include "tqtop.h"
 
 volatile sig_atomic_t crt_quit;
+int		 crt_wake_fd = -1;
 int		 crt_utf8;
 int		 crt_colour;
 
 static int	 crt_active;
 static int	 crt_saved_stderr = -1;
 static FILE	*crt_errfile;
+static int	 crt_err_fd = -1;	/* crt_errfile's, for crt_fault */
+static int	 crt_wake_w = -1;
 
-/* Set the quit flag; the loop does the rest. */
+/* For the fault handler: set up before initscr, read-only after. */
+static volatile sig_atomic_t crt_on_screen;
+static struct termios crt_tio;
+static int	 crt_have_tio;
+static char	 crt_reset[256];
+static size_t	 crt_reset_len;
+
+/* Set the quit flag and wake the loop; the loop does the rest. */
 static void
 crt_signal(int sig)
 {
+	int	 saved = errno;
+
 	(void)sig;
 	crt_quit = 1;
+	if (crt_wake_w != -1)
+		(void)write(crt_wake_w, "", 1);
+	errno = saved;
+}
+
+/*
+ * A fault: put the terminal back with async-signal-safe calls only, then
+ * die of the same signal (SA_RESETHAND restored its default action).
+ */
+static void
+crt_fault(int sig)
+{
+	char	 buf[512];
+	ssize_t	 n;
+
+	if (crt_on_screen) {
+		(void)write(STDOUT_FILENO, crt_reset, crt_reset_len);
+		if (crt_have_tio)
+			(void)tcsetattr(STDIN_FILENO, TCSADRAIN, &crt_tio);
+		/* What went to stderr meanwhile, then stderr itself. */
+		if (crt_saved_stderr != -1 && crt_err_fd != -1 &&
+		    lseek(crt_err_fd, 0, SEEK_SET) == 0) {
+			while ((n = read(crt_err_fd, buf, sizeof buf)) > 0)
+				(void)write(crt_saved_stderr, buf, (size_t)n);
+			(void)dup2(crt_saved_stderr, STDERR_FILENO);
+		}
+	}
+	raise(sig);
 }
 
 void
 crt_signals(void)
 {
+	static const int	 faults[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+	    SIGABRT };
 	struct sigaction	 sa;
+	int			 p[2], i;
 
+	if (pipe(p) == 0) {
+		for (i = 0; i < 2; i++) {
+			fcntl(p[i], F_SETFL, fcntl(p[i], F_GETFL) | O_NONBLOCK);
+			fcntl(p[i], F_SETFD, FD_CLOEXEC);
+		}
+		crt_wake_fd = p[0];
+		crt_wake_w = p[1];
+	}
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = crt_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sa.sa_handler = crt_fault;
+	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+	for (i = 0; i < (int)(sizeof faults / sizeof faults[0]); i++)
+		sigaction(faults[i], &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+void
+crt_drain(void)
+{
+	char	 buf[64];
+
+	if (crt_wake_fd != -1)
+		while (read(crt_wake_fd, buf, sizeof buf) > 0)
+			;
+}
+
+/* Append a terminfo string without its "$<..>" padding, which only
+ * tputs understands. */
+static void
+crt_reset_add(const char *cap)
+{
+	const char	*s = tigetstr(cap);
+
+	if (s == NULL || s == (const char *)-1)
+		return;
+	for (; *s != '\0' && crt_reset_len + 1 < sizeof crt_reset; s++) {
+		if (s[0] == '$' && s[1] == '<' && strchr(s, '>') != NULL) {
+			s = strchr(s, '>');
+			continue;
+		}
+		crt_reset[crt_reset_len++] = *s;
+	}
 }
 
 void
@@ -86,7 +178,9 @@ crt_redirect_stderr(void)
 		crt_saved_stderr = -1;
 		fclose(crt_errfile);
 		crt_errfile = NULL;
+		return;
 	}
+	crt_err_fd = fileno(crt_errfile);
 }
 
 /* Put stderr back and replay what was written meanwhile. */
@@ -99,6 +193,7 @@ crt_restore_stderr(void)
 	if (crt_saved_stderr == -1)
 		return;
 	fflush(stderr);
+	crt_err_fd = -1;
 	dup2(crt_saved_stderr, STDERR_FILENO);
 	close(crt_saved_stderr);
 	crt_saved_stderr = -1;
@@ -112,6 +207,7 @@ crt_restore_stderr(void)
 void
 crt_init(void)
 {
+	crt_have_tio = tcgetattr(STDIN_FILENO, &crt_tio) == 0;
 	crt_redirect_stderr();
 	if (initscr() == NULL) {
 		crt_restore_stderr();
@@ -119,6 +215,15 @@ crt_init(void)
 		exit(1);
 	}
 	crt_active = 1;
+	crt_reset_len = 0;
+	crt_reset_add("sgr0");
+	crt_reset_add("cnorm");
+	crt_reset_add("rmcup");
+	if (crt_reset_len + 2 < sizeof crt_reset) {
+		crt_reset[crt_reset_len++] = '\r';
+		crt_reset[crt_reset_len++] = '\n';
+	}
+	crt_on_screen = 1;
 	cbreak();
 	noecho();
 	nonl();
@@ -126,7 +231,8 @@ crt_init(void)
 	curs_set(0);
 	/* Esc must not wait a second for a possible escape sequence. */
 	set_escdelay(25);
-	timeout(100);
+	/* The loop polls the terminal and then reads what is there. */
+	timeout(0);
 	if (crt_colour && has_colors()) {
 		start_color();
 		use_default_colors();
@@ -138,6 +244,7 @@ crt_init(void)
 		init_pair(CRT_BAD, COLOR_RED, -1);
 		init_pair(CRT_DIM, COLOR_BLUE, -1);
 		init_pair(CRT_KEY, COLOR_BLACK, COLOR_CYAN);
+		init_pair(CRT_ACTIVE, COLOR_CYAN, -1);
 	} else
 		crt_colour = 0;
 }
@@ -147,6 +254,7 @@ crt_done(void)
 {
 	if (crt_active) {
 		crt_active = 0;
+		crt_on_screen = 0;
 		screen_free();
 		curs_set(1);
 		endwin();

@@ -9,9 +9,12 @@
  * of them dirty.  screen_draw repaints only the windows whose dirty bit
  * is set, with wnoutrefresh for each and one doupdate, so an idle screen
  * costs nothing and a refetch does not flicker.  The key bar and the
- * help screen are generated from key_table.
+ * help screen are generated from key_table; when the bar is short of
+ * room it keeps the keys of lowest rank (? and q always) and says
+ * "? more".
  */
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,16 +173,65 @@ screen_bytes(char *dst, size_t size, long long b)
 		snprintf(dst, size, "%lldK", b / 1024);
 }
 
+int
+screen_stalled(const struct source_state *st)
+{
+	if (st->waiting < 1000 && !st->stalled)
+		return (-1);
+	return ((int)(st->silent / 1000));
+}
+
+/* Columns a UTF-8 string takes (one per character). */
+static int
+screen_width(const char *s)
+{
+	int	 n = 0;
+
+	for (; *s != '\0'; s++)
+		if ((*s & 0xc0) != 0x80)
+			n++;
+	return (n);
+}
+
+/*
+ * The leader, as "leader ID (epoch N), seen 2s ago": when tqd last took
+ * or renewed its lease, which it does every third of the lease.  Longer
+ * ago than the lease, the leader is stale (frozen, or cut off from
+ * Redis); *stale is then set.  A tqd from before the record shows what
+ * its lease has left instead.
+ */
+static void
+screen_leader(char *dst, size_t size, const struct snapshot *s, int *stale)
+{
+	char	 age[16];
+
+	*stale = 0;
+	screen_age(age, sizeof age, s->seen_age);
+	if (s->leader == NULL && s->seen_id != NULL)
+		snprintf(dst, size, "none (%s last seen %s ago)", s->seen_id,
+		    age);
+	else if (s->leader == NULL)
+		snprintf(dst, size, "none");
+	else if (s->seen_id == NULL || strcmp(s->seen_id, s->leader) != 0)
+		snprintf(dst, size, "%s (epoch %lld), lease %.1fs", s->leader,
+		    s->epoch, s->leader_ttl / 1000.0);
+	else {
+		*stale = s->lease_ms > 0 && s->seen_age > s->lease_ms;
+		snprintf(dst, size, "%s (epoch %lld), seen %s ago%s",
+		    s->leader, s->epoch, age, *stale ? " STALE" : "");
+	}
+}
+
 static void
 screen_header(struct tqtop *t)
 {
 	const struct snapshot	*s = &t->snap;
-	char			 line[1024], mem[32], lead[256];
+	char			 line[1024], mem[32], lead[512];
 	char			 paused[256];
-	const char		*filter;
+	const char		*filter, *p;
 	double			 in = 0, out = 0;
 	size_t			 i, np = 0;
-	int			 cols = getmaxx(win_header);
+	int			 cols = getmaxx(win_header), stale, secs, w;
 
 	filter = t->view == VIEW_DEAD || t->view == VIEW_DETAIL ?
 	    t->dead_filter : t->filter;
@@ -200,25 +252,40 @@ screen_header(struct tqtop *t)
 			    np > 1 ? "," : "", s->queues[i].st.name);
 	}
 	screen_bytes(mem, sizeof mem, s->server.used_memory);
-	if (s->leader != NULL)
-		snprintf(lead, sizeof lead, "%s (lease %.1fs)", s->leader,
-		    s->leader_ttl / 1000.0);
-	else
-		snprintf(lead, sizeof lead, "none");
+	screen_leader(lead, sizeof lead, s, &stale);
 	werase(win_header);
 	wattrset(win_header, crt_attr(CRT_HEADER));
 	mvwhline(win_header, 0, 0, ' ', cols);
+	/* Narrow: what matters most is where Redis is and the leader. */
 	snprintf(line, sizeof line, "tqtop  %s  redis %s  mem %s  leader %s",
 	    s->address, s->ever ? s->server.version : "?", mem, lead);
+	if (screen_width(line) > cols)
+		snprintf(line, sizeof line, "%s  redis %s  leader %s",
+		    s->address, s->ever ? s->server.version : "?", lead);
+	if (screen_width(line) > cols)
+		snprintf(line, sizeof line, "%s  leader %s", s->address, lead);
 	screen_put(win_header, 0, 0, cols, line);
-	if (!s->connected) {
-		/* The state the operator must see: right-aligned, red. */
+	if (stale && (p = strstr(line, " STALE")) != NULL &&
+	    p - line + 1 < cols) {
 		wattrset(win_header, crt_attr(CRT_BAD) | A_REVERSE);
+		screen_put(win_header, 0, (int)(p - line) + 1,
+		    cols - (int)(p - line) - 1, "STALE");
+	}
+	/* The state the operator must see: right-aligned, red. */
+	line[0] = '\0';
+	if ((secs = screen_stalled(&t->link)) >= 0)
+		snprintf(line, sizeof line, " Redis not answering for %ds ",
+		    secs);
+	else if (!s->connected && !s->ever && s->failure == TQ_OK)
+		snprintf(line, sizeof line, " connecting ");
+	else if (!s->connected)
 		snprintf(line, sizeof line, " %s ", crt_utf8 ?
 		    "disconnected \xe2\x80\x94 retrying" :
 		    "disconnected - retrying");
-		screen_put(win_header, 0, cols > 26 ? cols - 26 : 0, 26,
-		    line);
+	if (line[0] != '\0') {
+		w = screen_width(line);
+		wattrset(win_header, crt_attr(CRT_BAD) | A_REVERSE);
+		screen_put(win_header, 0, cols > w ? cols - w : 0, w, line);
 	}
 	wattrset(win_header, A_NORMAL);
 	snprintf(line, sizeof line, "workers %zu live  in %.1f/s  out %.1f/s"
@@ -233,21 +300,33 @@ screen_header(struct tqtop *t)
 	wnoutrefresh(win_header);
 }
 
+/* Append one help line to *lines. */
+static void
+screen_help_add(char ***lines, size_t *n, const char *names,
+    const char *text, int len)
+{
+	*lines = tq_xreallocarray(*lines, *n + 1, sizeof **lines);
+	(*lines)[(*n)++] = tq_xasprintf("  %-16s %.*s", names, len, text);
+}
+
+/*
+ * The help: one entry per action (aliases share the help text), wrapped
+ * at word boundaries to the width, and scrolled with the arrows when
+ * the terminal is short.
+ */
 static void
 screen_help(struct tqtop *t, WINDOW *w)
 {
 	const struct key_binding	*b;
-	size_t				 i, j;
-	int				 y = 1, cols = getmaxx(w);
-	char				 line[256], names[64];
+	size_t				 i, j, n = 0;
+	int				 y, cols = getmaxx(w), width, len;
+	char				 text[512], names[64];
+	char				**lines = NULL;
+	const char			*p;
 
-	wattrset(w, crt_attr(CRT_TITLE));
-	mvwhline(w, 0, 0, ' ', cols);
-	screen_put(w, 0, 0, cols, "KEYS (Esc or ? to go back)");
-	wattrset(w, A_NORMAL);
-	for (i = 0; i < key_table_size && y < getmaxy(w); i++) {
+	width = cols - 19 < 20 ? 20 : cols - 19;
+	for (i = 0; i < key_table_size; i++) {
 		b = &key_table[i];
-		/* One line per action: aliases share the help text. */
 		if (i > 0 && key_table[i - 1].help == b->help)
 			continue;
 		if ((b->flags & KB_WRITE) && t->read_only)
@@ -262,33 +341,90 @@ screen_help(struct tqtop *t, WINDOW *w)
 			    sizeof names - strlen(names), "%s%s",
 			    j > i ? " " : "", key_table[j].name);
 		}
-		snprintf(line, sizeof line, "  %-16s %s%s", names, b->help,
+		snprintf(text, sizeof text, "%s%s", b->help,
 		    (b->flags & KB_CONFIRM) ? " (asks first)" : "");
-		screen_put(w, y++, 0, cols, line);
+		for (p = text; *p != '\0'; p += len) {
+			len = (int)strlen(p);
+			if (len > width) {
+				/* Break at the last space that fits. */
+				for (len = width; len > 0 && p[len] != ' ';
+				    len--)
+					;
+				if (len == 0)
+					len = width;
+			}
+			screen_help_add(&lines, &n, p == text ? names : "", p,
+			    len);
+			while (p[len] == ' ')
+				len++;
+		}
 	}
+	wattrset(w, crt_attr(CRT_TITLE));
+	mvwhline(w, 0, 0, ' ', cols);
+	screen_put(w, 0, 0, cols, "KEYS (Esc or ? to go back; arrows "
+	    "scroll)");
+	wattrset(w, A_NORMAL);
+	t->help.n = (long long)n;
+	t->help.height = getmaxy(w) - 1;
+	if (t->help.top > t->help.n - t->help.height)
+		t->help.top = t->help.n - t->help.height;
+	if (t->help.top < 0)
+		t->help.top = 0;
+	for (y = 1; y <= t->help.height; y++) {
+		i = (size_t)(t->help.top + y - 1);
+		if (i >= n)
+			break;
+		screen_put(w, y, 0, cols, lines[i]);
+	}
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
 }
 
+/*
+ * The key bar: the labelled keys of the view, in table order.  What
+ * does not fit goes, highest rank first (see key_table); the help key
+ * then reads "? more".
+ */
 static void
 screen_bar(struct tqtop *t)
 {
 	const struct key_binding	*b;
+	unsigned char			 keep[128];
+	const char			*label;
 	size_t				 i;
 	int				 x = 0, cols = getmaxx(win_bar), len;
+	int				 rank, used = 0, dropped = 0;
 
+	assert(key_table_size <= sizeof keep);
+	memset(keep, 0, sizeof keep);
+	for (rank = 0; rank <= 3; rank++) {
+		for (i = 0; i < key_table_size; i++) {
+			b = &key_table[i];
+			if (b->label == NULL || b->rank != rank ||
+			    !action_shown(t, b))
+				continue;
+			/* "name label" and a space before the next. */
+			len = (int)strlen(b->name) + (int)strlen(b->label) + 2;
+			if (used + len - 1 <= cols || rank == 0) {
+				keep[i] = 1;
+				used += len;
+			} else
+				dropped = 1;
+		}
+	}
 	werase(win_bar);
-	for (i = 0; i < key_table_size; i++) {
+	for (i = 0; i < key_table_size && x < cols; i++) {
 		b = &key_table[i];
-		if (b->label == NULL || !action_shown(t, b))
+		if (!keep[i])
 			continue;
-		len = (int)strlen(b->name) + (int)strlen(b->label) + 2;
-		if (x + len > cols)
-			break;
+		label = dropped && b->key == '?' ? "more" : b->label;
 		wattrset(win_bar, crt_attr(CRT_KEY));
 		screen_put(win_bar, 0, x, cols - x, b->name);
 		x += (int)strlen(b->name) + 1;
 		wattrset(win_bar, A_NORMAL);
-		screen_put(win_bar, 0, x, cols - x, b->label);
-		x += (int)strlen(b->label) + 1;
+		screen_put(win_bar, 0, x, cols - x, label);
+		x += (int)strlen(label) + 1;
 	}
 	wnoutrefresh(win_bar);
 }

@@ -6,16 +6,20 @@
  * tqtop [-c FILE] [-u URL] [--namespace NS] [-d SECONDS] [--read-only]
  *       [-b] [-n ITERATIONS]
  *
- * The interactive loop reads keys with a 100 ms timeout and, between
- * keys, fetches when the refresh interval has passed or an action asked
- * for it, then repaints what is dirty.  So a slow or absent Redis delays
- * the keyboard by at most one (short) command timeout per fetch, never
- * more.  Batch mode (-b) skips curses entirely and prints one plain-text
- * block per iteration for scripts and logs.
+ * The interactive loop polls the keyboard, the fetch thread's pipe and
+ * the signal pipe (at least every 100 ms, for the clocks in the header).
+ * It asks for a fetch when the refresh interval has passed or an action
+ * asked for one, takes what the fetch thread has done, reads every key
+ * waiting, then repaints what is dirty.  It never waits for Redis, so a
+ * slow or frozen Redis costs the keyboard nothing; the header says how
+ * long Redis has been silent.  Batch mode (-b) skips curses and the fetch
+ * thread entirely and prints one plain-text block per iteration for
+ * scripts and logs; it stops as soon as its standard output goes away.
  */
 
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +32,7 @@
 #define TQ_SYSCONFDIR	"/etc"
 #endif
 
-#define TQTOP_FIND_SLICE_MS	30	/* a dead-letter search step */
+#define TQTOP_TICK_MS	100	/* the loop wakes at least this often */
 
 static __attribute__((noreturn)) void
 usage(int status)
@@ -49,13 +53,21 @@ tqtop_oom(size_t size)
 	abort();
 }
 
+static FILE	*tqtop_timing;	/* $TQTOP_TIMING, or NULL */
+
 static int64_t
-now_ms(void)
+now_us(void)
 {
 	struct timespec	 ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+static int64_t
+now_ms(void)
+{
+	return (now_us() / 1000);
 }
 
 /* An environment variable, with "" as unset. */
@@ -111,24 +123,36 @@ fail:
 	exit(2);
 }
 
-/* Sleep ms, in slices, so a signal ends it promptly. */
-static void
+/*
+ * Sleep ms, or less: a signal ends it, and so does standard output going
+ * away (a pipe whose reader exited reports POLLERR to the writer), which
+ * returns -1 with errno EPIPE: "tqtop -b | head" then ends with head, not
+ * at its next write, -d seconds later.
+ */
+static int
 tqtop_sleep(int64_t ms)
 {
-	struct timespec	 ts;
-	int64_t		 slice;
+	struct pollfd	 pfd[2];
+	int64_t		 end = now_ms() + ms, left;
 
-	while (ms > 0 && !crt_quit) {
-		slice = ms > 100 ? 100 : ms;
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)slice * 1000000L;
-		nanosleep(&ts, NULL);
-		ms -= slice;
+	pfd[0].fd = STDOUT_FILENO;
+	pfd[0].events = 0;
+	pfd[1].fd = crt_wake_fd;
+	pfd[1].events = POLLIN;
+	while (!crt_quit && (left = end - now_ms()) > 0) {
+		if (poll(pfd, 2, (int)(left > 1000 ? 1000 : left)) > 0 &&
+		    (pfd[0].revents & (POLLERR | POLLHUP)) != 0) {
+			errno = EPIPE;
+			return (-1);
+		}
+		crt_drain();
 	}
+	return (0);
 }
 
-/* One batch block: a header line, a column header row, one per queue. */
-static void
+/* One batch block: a header line, a column header row, one per queue.
+ * Returns -1 (errno set) when standard output fails. */
+static int
 tqtop_batch_block(const struct snapshot *s)
 {
 	const struct snap_queue	*q;
@@ -157,20 +181,33 @@ tqtop_batch_block(const struct snapshot *s)
 		    q->st.paused ? "yes" : "no");
 	}
 	printf("\n");
-	fflush(stdout);
+	if (fflush(stdout) == EOF)
+		return (-1);
+	if (ferror(stdout)) {
+		errno = EIO;
+		return (-1);
+	}
+	return (0);
 }
 
+/*
+ * Batch mode.  SIGPIPE is ignored (tqtop must not die of it with the
+ * terminal taken), so a reader that went away shows as EPIPE: that ends
+ * batch mode quietly with status 0, as top does; any other write error
+ * is reported, with status 1.
+ */
 static int
 tqtop_batch(struct tqtop *t, long iterations)
 {
 	struct fetch_req	 req;
 	char			 msg[1024];
 	long			 i;
+	int			 rc = 0;
 
 	memset(&req, 0, sizeof req);
 	for (i = 0; (iterations == 0 || i < iterations) && !crt_quit; i++) {
-		if (i > 0)
-			tqtop_sleep(t->refresh_ms);
+		if (i > 0 && (rc = tqtop_sleep(t->refresh_ms)) != 0)
+			break;
 		if (crt_quit)
 			break;
 		source_fetch(t->src, &t->snap, &req);
@@ -179,14 +216,22 @@ tqtop_batch(struct tqtop *t, long iterations)
 			screen_escape(msg, sizeof msg, t->snap.error);
 			fprintf(stderr, "tqtop: %s\n", msg);
 		}
-		tqtop_batch_block(&t->snap);
+		if ((rc = tqtop_batch_block(&t->snap)) != 0)
+			break;
+	}
+	if (rc != 0 && errno == EPIPE)
+		return (0);
+	if (rc != 0) {
+		fprintf(stderr, "tqtop: standard output: %s\n",
+		    strerror(errno));
+		return (1);
 	}
 	return (t->snap.ever ? 0 : 1);
 }
 
-/* What the screen will need from the next fetch. */
+/* What the screen will need from the next fetch: ask for it. */
 static void
-tqtop_fetch(struct tqtop *t)
+tqtop_ask(struct tqtop *t)
 {
 	struct fetch_req	 req;
 	char			**names = NULL;
@@ -216,78 +261,201 @@ tqtop_fetch(struct tqtop *t)
 		req.dead_offset = t->dead.top;
 		req.dead_limit = rows - 1;
 	}
-	/* The names are copies: the fetch replaces the queue array. */
-	source_fetch(t->src, &t->snap, &req);
-	for (i = 0; i < k; i++)
-		free(names[i]);
-	free(names);
-	t->dirty = DIRTY_ALL;
+	source_ask(t->src, &req);
+	tq_strv_free(names, k);
 }
 
 /*
- * Keep the dead view's search in step with its filter and queue, and go
- * on with it for a slice of time.  A finished search starts over when
- * the queue's dead count moves, so that it shows what is dead now.
- * Returns whether a search is still running (the loop then polls keys
- * instead of waiting for them).
+ * Keep the dead view's search in step with its filter and queue, and
+ * hand its next step to the fetch thread when none is there.  A finished
+ * search starts over when the queue's dead count moves, so that it
+ * shows what is dead now.
  */
-static int
+static void
 tqtop_find(struct tqtop *t)
 {
-	struct dead_find	*f = &t->snap.find;
+	struct dead_find	*f = &t->find;
 	const struct snap_queue	*q;
+	struct job		 j;
 
 	if ((t->view != VIEW_DEAD && t->view != VIEW_DETAIL) ||
 	    t->dead_filter[0] == '\0' || t->sel_queue[0] == '\0') {
-		if (f->queue[0] != '\0')
-			source_find_reset(&t->snap, "", "");
-		return (0);
+		if (f->queue[0] != '\0') {
+			source_find_reset(f, "", "");
+			t->find_gen++;
+		}
+		return;
 	}
 	if (strcmp(f->queue, t->sel_queue) != 0 ||
-	    strcmp(f->text, t->dead_filter) != 0)
-		source_find_reset(&t->snap, t->sel_queue, t->dead_filter);
-	else if (f->done && (q = view_selected_queue(t)) != NULL &&
-	    q->st.dead != f->total)
-		source_find_reset(&t->snap, t->sel_queue, t->dead_filter);
-	if (f->done || f->capped)
-		return (0);
-	source_find_step(t->src, &t->snap, TQTOP_FIND_SLICE_MS);
+	    strcmp(f->text, t->dead_filter) != 0 ||
+	    (f->done && (q = view_selected_queue(t)) != NULL &&
+	    q->st.dead != f->total)) {
+		source_find_reset(f, t->sel_queue, t->dead_filter);
+		t->find_gen++;
+		t->find_wait = 0;
+		t->dirty |= DIRTY_BODY;
+	}
+	if (f->done || f->capped || t->find_busy || t->find_wait)
+		return;
+	memset(&j, 0, sizeof j);
+	j.kind = JOB_FIND;
+	snprintf(j.queue, sizeof j.queue, "%s", f->queue);
+	snprintf(j.text, sizeof j.text, "%s", f->text);
+	memcpy(j.cursor, f->cursor, sizeof j.cursor);
+	j.gen = t->find_gen;
+	j.room = FIND_MAX - (long long)f->n;
+	if (source_submit(t->src, &j) == 0)
+		t->find_busy = 1;
+}
+
+/* A search step came back: keep its matches if the search is the same. */
+static void
+tqtop_find_done(struct tqtop *t, struct job *j)
+{
+	struct dead_find	*f = &t->find;
+	size_t			 i;
+
+	t->find_busy = 0;
+	if (j->gen != t->find_gen)
+		return;
+	if (j->failed) {
+		/* Not again before the next fetch: Redis may be down. */
+		t->find_wait = 1;
+		snprintf(t->snap.error, sizeof t->snap.error, "%s",
+		    j->err.msg);
+		t->dirty |= DIRTY_STATUS;
+		return;
+	}
+	f->rows = tq_xreallocarray(f->rows, f->n + j->nrows + 1,
+	    sizeof *f->rows);
+	for (i = 0; i < j->nrows; i++)
+		f->rows[f->n++] = j->rows[i];
+	free(j->rows);
+	j->rows = NULL;
+	j->nrows = 0;
+	memcpy(f->cursor, j->cursor, sizeof f->cursor);
+	f->scanned += j->scanned;
+	f->total = j->total;
+	f->done = !j->more;
+	f->capped = j->more && f->n >= FIND_MAX;
 	t->dirty |= DIRTY_BODY;
-	return (!f->done && !f->capped);
+}
+
+/* Take what the fetch thread has done; returns TQ_UI_* flags. */
+static int
+tqtop_news(struct tqtop *t, long *fetched)
+{
+	struct job	 j;
+	int		 flags = 0;
+
+	if (source_take(t->src, &t->snap)) {
+		(*fetched)++;
+		t->timed = 0;
+		t->find_wait = 0;
+		t->dirty = DIRTY_ALL;
+	}
+	while (source_result(t->src, &j)) {
+		if (j.kind == JOB_FIND)
+			tqtop_find_done(t, &j);
+		else
+			flags |= action_job(t, &j);
+		source_job_clear(&j);
+	}
+	return (flags);
+}
+
+/* How the fetch thread is doing: repaint the header when what it shows
+ * changes (the seconds Redis has been silent), and the progress. */
+static void
+tqtop_link(struct tqtop *t)
+{
+	struct source_state	 st;
+
+	source_state(t->src, &st);
+	if (screen_stalled(&st) != screen_stalled(&t->link))
+		t->dirty |= DIRTY_HEADER;
+	t->link = st;
+	if (st.acting)
+		action_progress(t);
+}
+
+/*
+ * Repaint; with $TQTOP_TIMING, the first repaint after each fetch also
+ * appends "fetch_ms=F draw_ms=D queues=N" to that file: what a refresh
+ * costs (the fetch thread's calls and copy; the loop's repaint).
+ */
+static void
+tqtop_draw(struct tqtop *t)
+{
+	int64_t	 start;
+
+	if (tqtop_timing == NULL || t->timed || t->snap.fetch_us == 0) {
+		screen_draw(t);
+		return;
+	}
+	start = now_us();
+	screen_draw(t);
+	fprintf(tqtop_timing, "fetch_ms=%.2f draw_ms=%.2f queues=%zu\n",
+	    t->snap.fetch_us / 1000.0, (now_us() - start) / 1000.0,
+	    t->snap.nqueues);
+	fflush(tqtop_timing);
+	t->timed = 1;
 }
 
 static int
 tqtop_loop(struct tqtop *t, long iterations)
 {
-	int64_t		 next = 0;
-	long		 fetched = 0;
+	struct pollfd	 pfd[3];
+	int64_t		 next = 0, now, wait;
+	long		 fetched = 0, asked = 0;
 	int		 key, flags = 0;
 
 	screen_layout(t);
-	while (!crt_quit) {
-		if (flags & TQ_UI_QUIT)
-			break;
-		if ((flags & TQ_UI_REFETCH) || now_ms() >= next) {
-			tqtop_fetch(t);
-			/* The first figures come at once, the sparklines
-			 * (which need the rows on screen) shortly after. */
-			next = now_ms() + (fetched == 0 ? 200 : t->refresh_ms);
-			fetched++;
+	while (!crt_quit && !(flags & TQ_UI_QUIT)) {
+		now = now_ms();
+		/* The first figures come at once, and as soon as they are
+		 * on screen a second fetch for the sparklines of the rows
+		 * they show. */
+		if ((flags & TQ_UI_REFETCH) || now >= next ||
+		    (fetched > 0 && asked == 1)) {
+			tqtop_ask(t);
+			next = now + t->refresh_ms;
+			asked++;
 		}
 		if (flags & TQ_UI_RELAYOUT)
 			screen_layout(t);
-		timeout(tqtop_find(t) ? 0 : 100);
-		screen_draw(t);
+		flags = 0;
+		tqtop_find(t);
+		tqtop_link(t);
+		tqtop_draw(t);
 		if (iterations > 0 && fetched >= iterations)
 			break;
-		flags = 0;
-		if ((key = getch()) == ERR)
-			continue;
-		if (key == KEY_RESIZE) {
-			flags = TQ_UI_RELAYOUT | TQ_UI_REDRAW;
-			continue;
+
+		wait = next - now_ms();
+		if (wait > TQTOP_TICK_MS)
+			wait = TQTOP_TICK_MS;
+		if (wait < 0)
+			wait = 0;
+		pfd[0].fd = STDIN_FILENO;
+		pfd[1].fd = source_fd(t->src);
+		pfd[2].fd = crt_wake_fd;
+		pfd[0].events = pfd[1].events = pfd[2].events = POLLIN;
+		pfd[0].revents = 0;
+		/* EINTR: a signal (ncurses's SIGWINCH, our INT...). */
+		if (poll(pfd, 3, (int)wait) == -1 && errno != EINTR)
+			crt_fatalx("poll: %s", strerror(errno));
+		/* The terminal is gone (SSH dropped): poll would spin. */
+		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+			break;
+		crt_drain();
+		flags |= tqtop_news(t, &fetched);
+		/* Every key waiting; ncurses reads without blocking. */
+		while (!(flags & TQ_UI_QUIT) && (key = getch()) != ERR) {
+			if (key == KEY_RESIZE)
+				flags |= TQ_UI_RELAYOUT | TQ_UI_REDRAW;
+			else
+				flags |= action_key(t, key);
 		}
-		flags = action_key(t, key);
 	}
 	return (0);
 }
@@ -311,7 +479,7 @@ main(int argc, char **argv)
 	struct tqtop		 t;
 	struct tq_config	*cfg;
 	struct tq_error		 err;
-	const char		*path = NULL, *ns = NULL;
+	const char		*path = NULL, *ns = NULL, *tv;
 	char			*end;
 	double			 delay = -1;
 	long			 iterations = 0;
@@ -396,12 +564,29 @@ main(int argc, char **argv)
 			    "batch mode)\n");
 			exit(2);
 		}
+		if ((tv = env("TQTOP_TIMING")) != NULL &&
+		    (tqtop_timing = fopen(tv, "a")) == NULL) {
+			fprintf(stderr, "tqtop: %s: %s\n", tv,
+			    strerror(errno));
+			exit(2);
+		}
+		/* Shown until the first fetch says more. */
+		snprintf(t.snap.address, sizeof t.snap.address, "%s",
+		    source_address(t.src));
+		if (source_start(t.src, &err) != 0) {
+			fprintf(stderr, "tqtop: %s\n", err.msg);
+			exit(1);
+		}
 		crt_init();
 		rc = tqtop_loop(&t, iterations);
+		/* The terminal first: the fetch thread may take a moment. */
 		crt_done();
 	}
 	action_free(&t);
+	source_find_reset(&t.find, "", "");
 	snapshot_done(&t.snap);
 	source_free(t.src);
+	if (tqtop_timing != NULL)
+		fclose(tqtop_timing);
 	return (rc);
 }

@@ -7,8 +7,14 @@
  * source.c owns the Redis connection and fills a struct snapshot, the
  * views (view.c) and the frame around them (screen.c) only read the
  * snapshot and the UI state, and action.c maps keys to actions through
- * one table.  The loop in tqtop.c fetches on the refresh interval and
- * redraws what the dirty flags name.
+ * one table.  The loop in tqtop.c asks for a fetch on the refresh
+ * interval and redraws what the dirty flags name.
+ *
+ * Redis is never waited for on the loop's thread: source.c runs every
+ * Redis call on a fetch thread of its own (with the one tq_client), which
+ * hands snapshots and the outcome of jobs (actions, a search step, a
+ * whole dead letter) back through a mutex and a pipe that the loop polls
+ * beside the keyboard.  So a Redis that hangs costs the keyboard nothing.
  */
 
 #ifndef TQTOP_H
@@ -66,11 +72,15 @@ struct snapshot {
 	int			 connected;
 	int			 ever;		/* one fetch ever worked */
 	char			 error[256];	/* last failure, "" if none */
+	enum tq_errcode		 failure;	/* its code */
 	struct tq_server_info	 server;
 	char			 address[256];
 	char			*leader;	/* NULL: nobody leads */
 	long long		 epoch;
 	int64_t			 leader_ttl;
+	char			*seen_id;	/* renewed by; NULL: ? */
+	int64_t			 seen_age;	/* ms ago, at the fetch */
+	int64_t			 lease_ms;	/* renewed for */
 	struct snap_queue	*queues;
 	size_t			 nqueues;
 	struct tq_worker_info	*workers;
@@ -82,8 +92,8 @@ struct snapshot {
 	size_t			 ndead;
 	long long		 dead_offset;
 	int			 dead_valid;
-	struct dead_find	 find;
 	int64_t			 at_ms;		/* Redis clock of the fetch */
+	int64_t			 fetch_us;	/* it took, with the copy */
 };
 
 /* What the screen needs from the next fetch. */
@@ -93,6 +103,61 @@ struct fetch_req {
 	const char		*dead_queue;	/* NULL: no dead page */
 	long long		 dead_offset;
 	int			 dead_limit;
+};
+
+/*
+ * Work for the fetch thread besides refreshing: an action, reading a whole
+ * dead letter, or a step of the dead-letter search.  The loop fills in
+ * what to do; the thread fills in how it went and gives it back.
+ */
+enum job_kind {
+	JOB_NONE = 0,
+	JOB_REQUEUE,
+	JOB_PURGE,
+	JOB_PAUSE,
+	JOB_RESUME,
+	JOB_INSPECT,
+	JOB_FIND,
+};
+struct job {
+	enum job_kind		 kind;
+	char			 queue[TQ_NAME_MAX + 1];
+	/* Requeue, purge: these ids, or with none every dead task; inspect:
+	 * ids[0]. */
+	char			**ids;
+	size_t			 nids;
+	long long		 expect;	/* what the dialog counted */
+	/* Find: the text, where the scan goes on, room for matches. */
+	char			 text[64];
+	char			 cursor[TQ_DEAD_CURSOR_MAX];
+	unsigned		 gen;		/* its search */
+	long long		 room;
+	/* The outcome. */
+	long long		 done;
+	long long		 missing;
+	int			 cancelled;
+	int			 failed;	/* err says why */
+	struct tq_error		 err;
+	struct tq_task_info	*ti;		/* inspect */
+	struct tq_task_info	**rows;		/* find: matches */
+	size_t			 nrows;
+	long long		 scanned;
+	long long		 total;
+	int			 more;		/* find: not done */
+};
+
+/* How the fetch thread is doing, for the header and the status line. */
+struct source_state {
+	int64_t			 waiting;	/* ms in this call */
+	int64_t			 silent;	/* ms since an answer */
+	int			 stalled;	/* last call timed out */
+	int			 acting;	/* an action is on */
+	enum job_kind		 kind;		/* which */
+	char			 queue[TQ_NAME_MAX + 1];
+	long long		 done;		/* its progress */
+	long long		 missing;
+	long long		 expect;
+	int			 cancelling;
 };
 
 /* A generic scrollable list: selection and first visible row. */
@@ -146,6 +211,11 @@ enum pending_op {
 struct tqtop {
 	struct source	*src;
 	struct snapshot	 snap;
+	struct source_state link;	/* the fetch thread, as of this pass */
+	struct dead_find find;		/* the dead view's search */
+	unsigned	 find_gen;	/* bumped when it starts over */
+	int		 find_busy;	/* a step is out */
+	int		 find_wait;	/* failed: wait a fetch */
 	int		 read_only;
 	int64_t		 refresh_ms;
 	enum view	 view;
@@ -154,6 +224,7 @@ struct tqtop {
 	struct panel	 workers;
 	struct panel	 dead;
 	struct panel	 detail;
+	struct panel	 help;
 	char		 sel_queue[TQ_NAME_MAX + 1];	/* by name */
 	int		 sort;		/* queue column index */
 	char		 filter[64];	/* queues and workers */
@@ -169,6 +240,9 @@ struct tqtop {
 	char		 op_queue[TQ_NAME_MAX + 1];
 	char		**op_ids;	/* NULL: all */
 	size_t		 op_nids;
+	long long	 op_expect;	/* the tasks the dialog counted */
+	int		 acting;	/* an action is out */
+	int		 timed;		/* TQTOP_TIMING has this fetch */
 	/* The detail pane's text, one escaped line each. */
 	char		**detail_lines;
 	size_t		 ndetail;
@@ -177,6 +251,7 @@ struct tqtop {
 
 /* crt.c */
 extern volatile sig_atomic_t crt_quit;
+extern int	 crt_wake_fd;	/* readable after a signal: poll it */
 extern int	 crt_utf8;
 extern int	 crt_colour;
 enum crt_colour {
@@ -189,6 +264,7 @@ enum crt_colour {
 	CRT_BAD,
 	CRT_DIM,
 	CRT_KEY,
+	CRT_ACTIVE,
 	CRT_NCOLOURS,
 };
 /* Take the terminal (curses, colours, stderr to a temporary file). */
@@ -196,8 +272,12 @@ void		 crt_init(void);
 /* Give it back: endwin, then print what went to stderr.  Idempotent,
  * safe from the OOM hook and from any exit path. */
 void		 crt_done(void);
-/* Catch INT, TERM and HUP as a quit flag; ignore PIPE. */
+/* Catch INT, TERM, HUP and QUIT as a quit flag (and wake crt_wake_fd);
+ * give the terminal back before SEGV, BUS, FPE, ILL or ABRT kill us;
+ * ignore PIPE. */
 void		 crt_signals(void);
+/* Drain crt_wake_fd. */
+void		 crt_drain(void);
 /* Decide UTF-8 (locale and TERM) and colour (TERM and NO_COLOR); also
  * used by batch mode, which never calls crt_init. */
 void		 crt_detect(void);
@@ -208,29 +288,40 @@ void		 crt_fatalx(const char *fmt, ...);
 
 /* source.c */
 struct source	*source_new(const struct tq_config *cfg, struct tq_error *err);
+/* Stop the fetch thread (waiting a moment at most for a call in flight)
+ * and free what it can. */
 void		 source_free(struct source *s);
-/* Refresh snap (queues, stats, rates, header, workers, sparks, page).
- * On a connection error snap keeps its figures and connected is 0. */
+/* Refresh snap (queues, stats, rates, header, workers, sparks, page) on
+ * the caller's thread: batch mode, which never starts the thread.  On a
+ * connection error snap keeps its figures and connected is 0. */
 void		 source_fetch(struct source *s, struct snapshot *snap,
 		     const struct fetch_req *req);
-/* Refetch only the dead page (scrolling). */
-void		 source_fetch_dead(struct source *s, struct snapshot *snap,
-		     const char *queue, long long offset, int limit);
+/* Where Redis is, as configured: before source_start only (a Sentinel
+ * may move it, which the fetch thread alone sees). */
+const char	*source_address(const struct source *s);
+/* Start the fetch thread; from then on only it talks to Redis. */
+int		 source_start(struct source *s, struct tq_error *err);
+/* Readable when the thread has news (poll it; source_take drains). */
+int		 source_fd(const struct source *s);
+/* Ask for a fetch; a request not yet started is replaced. */
+void		 source_ask(struct source *s, const struct fetch_req *req);
+/* Replace snap with the newest fetch, if one came: 1, else 0.  The
+ * last dead page stays when the fetch did not ask for one. */
+int		 source_take(struct source *s, struct snapshot *snap);
+/* Hand j to the thread (it takes j's ids; j is cleared): 0, or -1 when
+ * a job of its sort (action, inspect, find) is still with it. */
+int		 source_submit(struct source *s, struct job *j);
+/* A finished job into *out: 1, or 0 when none. */
+int		 source_result(struct source *s, struct job *out);
+/* Stop the running action after the slice in progress. */
+void		 source_cancel(struct source *s);
+void		 source_state(struct source *s, struct source_state *st);
+/* Free what a job holds and clear it. */
+void		 source_job_clear(struct job *j);
 void		 snapshot_done(struct snapshot *snap);
 /* Start the dead-letter search over (queue "": drop it). */
-void		 source_find_reset(struct snapshot *snap, const char *queue,
+void		 source_find_reset(struct dead_find *f, const char *queue,
 		     const char *text);
-/* Go on with the search for about budget_ms; 1 if it found anything. */
-int		 source_find_step(struct source *s, struct snapshot *snap,
-		     int64_t budget_ms);
-/* A whole dead letter, to show its details; NULL (err set) if gone. */
-struct tq_task_info *source_inspect(struct source *s, const char *queue,
-		     const char *id, struct tq_error *err);
-int		 source_dead(struct source *s, int purge, const char *queue,
-		     const char *const *ids, size_t n, long long *done,
-		     long long *missing, struct tq_error *err);
-int		 source_pause(struct source *s, const char *queue, int pause,
-		     struct tq_error *err);
 
 /* panel.c */
 void		 panel_clamp(struct panel *p);
@@ -273,12 +364,16 @@ void		 screen_escape(char *dst, size_t size, const char *src);
 void		 screen_count(char *dst, size_t size, long long n);
 void		 screen_age(char *dst, size_t size, int64_t ms);
 void		 screen_put(WINDOW *w, int y, int x, int width, const char *s);
+/* Seconds Redis has kept us waiting (a call in flight for a second or
+ * more, or one that timed out), or -1 when it answers. */
+int		 screen_stalled(const struct source_state *st);
 
 /* action.c */
 struct key_binding {
 	int		 key;
 	const char	*name;		/* shown in the bar and help */
 	const char	*label;		/* for the bar; NULL: help only */
+	int		 rank;		/* the bar drops high first */
 	const char	*help;
 	int		 views;		/* VIEW_BIT mask; 0: everywhere */
 	int		 flags;
@@ -293,6 +388,10 @@ int		 action_shown(const struct tqtop *t,
 		     const struct key_binding *b);
 /* Handle one key; returns TQ_UI_* flags. */
 int		 action_key(struct tqtop *t, int key);
+/* An action or inspect job came back: report it; returns TQ_UI_* flags. */
+int		 action_job(struct tqtop *t, struct job *j);
+/* The status line while an action runs (from t->link). */
+void		 action_progress(struct tqtop *t);
 void		 action_status(struct tqtop *t, int error, const char *fmt,
 		     ...) __attribute__((format(printf, 3, 4)));
 void		 action_free(struct tqtop *t);

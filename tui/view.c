@@ -169,6 +169,21 @@ static const char	*qh_wide[QCOLS] = { "READY", "SCHED", "ACTIVE",
 static const char	*qh_narrow[QCOLS] = { "READY", "SCHED", "ACTV",
     "RETRY", "DEAD", "OUT/s", "FL/s", "AGE", "P" };
 
+/* The colour of each state's column: ready green, scheduled blue, active
+ * cyan, retry yellow, dead red. */
+static const enum crt_colour state_colour[5] = { CRT_OK, CRT_DIM,
+    CRT_ACTIVE, CRT_WARN, CRT_BAD };
+
+/* Whether queue q has tasks in state column k (0 ready .. 4 dead). */
+static int
+view_state_count(const struct snap_queue *q, int k)
+{
+	const long long	 n[5] = { q->st.ready, q->st.scheduled,
+	    q->st.active, q->st.retry, q->st.dead };
+
+	return (n[k] > 0);
+}
+
 /* Lay out one queue row: the name, then the cells right-aligned. */
 static void
 view_queue_row(char *line, size_t size, int namew, const int *cw,
@@ -264,14 +279,12 @@ view_queues(struct tqtop *t, WINDOW *w)
 			mvwhline(w, y, 0, ' ', cols);
 		screen_put(w, y, 0, cols, line);
 		if (a == A_NORMAL) {
-			/* Colour by state: dead red, retry and pause yellow. */
-			if (q->st.dead > 0) {
-				wattrset(w, crt_attr(CRT_BAD));
-				mvwprintw(w, y, x[4], "%*s", cw[4], num[4]);
-			}
-			if (q->st.retry > 0) {
-				wattrset(w, crt_attr(CRT_WARN));
-				mvwprintw(w, y, x[3], "%*s", cw[3], num[3]);
+			/* A colour per state, where there are tasks. */
+			for (k = 0; k < 5; k++) {
+				if (!view_state_count(q, k))
+					continue;
+				wattrset(w, crt_attr(state_colour[k]));
+				mvwprintw(w, y, x[k], "%*s", cw[k], num[k]);
 			}
 			if (q->st.paused) {
 				wattrset(w, crt_attr(CRT_WARN));
@@ -389,9 +402,9 @@ view_time(char *dst, size_t size, int64_t ms, int full)
 int
 view_dead_filtered(const struct tqtop *t)
 {
-	return (t->dead_filter[0] != '\0' && t->snap.find.queue[0] != '\0' &&
-	    strcmp(t->snap.find.queue, t->sel_queue) == 0 &&
-	    strcmp(t->snap.find.text, t->dead_filter) == 0);
+	return (t->dead_filter[0] != '\0' && t->find.queue[0] != '\0' &&
+	    strcmp(t->find.queue, t->sel_queue) == 0 &&
+	    strcmp(t->find.text, t->dead_filter) == 0);
 }
 
 const struct tq_task_info *
@@ -400,8 +413,8 @@ view_dead_row(const struct tqtop *t, long long i)
 	const struct snapshot	*s = &t->snap;
 
 	if (view_dead_filtered(t))
-		return (i >= 0 && i < (long long)s->find.n ?
-		    s->find.rows[i] : NULL);
+		return (i >= 0 && i < (long long)t->find.n ?
+		    t->find.rows[i] : NULL);
 	if (!s->dead_valid || strcmp(s->dead_queue, t->sel_queue) != 0 ||
 	    i < s->dead_offset || i >= s->dead_offset + (long long)s->ndead)
 		return (NULL);
@@ -413,7 +426,7 @@ static void
 view_dead_footer(struct tqtop *t, WINDOW *w, const struct snap_queue *q,
     long long total)
 {
-	const struct dead_find	*f = &t->snap.find;
+	const struct dead_find	*f = &t->find;
 	char			 line[512], c1[24], c2[24], c3[24], scan[96];
 
 	screen_count(c1, sizeof c1, total);
@@ -457,7 +470,7 @@ view_dead(struct tqtop *t, WINDOW *w)
 	cols = getmaxx(w);
 	q = view_selected_queue(t);
 	filtered = view_dead_filtered(t);
-	total = filtered ? (long long)t->snap.find.n : q != NULL ?
+	total = filtered ? (long long)t->find.n : q != NULL ?
 	    q->st.dead : 0;
 	idw = cols >= 110 ? 36 : 18;
 	full = cols >= 120;
@@ -473,7 +486,7 @@ view_dead(struct tqtop *t, WINDOW *w)
 	view_dead_footer(t, w, q, q != NULL ? q->st.dead : 0);
 	if (total == 0) {
 		screen_put(w, 2, 2, cols - 2, !filtered ? "no dead letters" :
-		    t->snap.find.done || t->snap.find.capped ?
+		    t->find.done || t->find.capped ?
 		    "no dead letter matches the filter" : "searching...");
 		return;
 	}

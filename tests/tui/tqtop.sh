@@ -8,7 +8,8 @@
 # from tests/integration/tqtest, the figures are checked with tq stats
 # --json.  Covers the queues view, requeue and purge with their dialogs
 # (Cancel is the default), --read-only, resize and "too small", TERM=vt100
-# (no colour, ASCII sparkline), batch mode, a Redis restart mid-run
+# (no colour, ASCII sparkline), batch mode (and its end when the reader
+# of its output goes, or a write fails), a Redis restart mid-run
 # (disconnected, keys still work, reconnects) and quitting.
 
 . "$(dirname "$0")/../lib.sh"
@@ -49,7 +50,7 @@ stat_of() {
 	"$TQ" stats --json "$1" | jsonq "d['queues']['$1']['$2']"
 }
 
-plan 22
+plan 24
 
 for i in 1 2 3; do
 	"$TQ" enqueue -q mail send "{\"n\":$i}" >/dev/null ||
@@ -106,7 +107,7 @@ rows() {
 }
 wait_until 3 rows 20
 tap_like "60x20: header, column row, queue rows and key bar in place" \
-    '^tqtop .*[|]workers .*[|]QUEUE .*[|]img .*[|]mail .*[|].*[|]Tab view' \
+    'leader .*[|]workers .*[|]QUEUE .*[|]img .*[|]mail .*[|].*[|].*p pause \? more q quit$' \
     "$(screen | sed -n '1p;2p;3p;4p;5p;19p;20p' | tr '\n' '|' | sed 's/|$//')"
 tm resize-window -t tq -x 30 -y 8
 wait_until 3 shows 'too small'
@@ -155,6 +156,28 @@ tap_ok "batch: 2 blocks, header rows, one parseable row per queue" \
 	/^img / { if (NF != 10 || \$6 != 1) bad = 1; rows++ }
 	END { exit !(blocks == 2 && heads == 2 && rows == 2 && !bad) }'" \
     sh "$out"
+
+# head -n 5 reads the first block and exits; tqtop -b, which would
+# print forever, must end then (EPIPE, status 0 as top), not at its next
+# write -d seconds later: 30 s here, far beyond the wait.
+(
+	sh -c 'echo $$ >"$1"; exec "$2" -b -d 30' sh "$TQ_TESTDIR/batch.pid" \
+	    "$TQTOP"
+	echo "$?" >"$TQ_TESTDIR/batch.status"
+) | head -n 5 >/dev/null &
+wait_until 5 test -s "$TQ_TESTDIR/batch.pid"
+kill_at_exit "$(cat "$TQ_TESTDIR/batch.pid")"
+wait_until 10 test -s "$TQ_TESTDIR/batch.status"
+tap_is "batch: exits 0 as soon as its reader is gone" 0 \
+    "$(cat "$TQ_TESTDIR/batch.status" 2>/dev/null)"
+if [ -w /dev/full ]; then
+	run sh -c '"$1" -b -n 1 >/dev/full' sh "$TQTOP"
+	tap_ok "batch: another write error is reported, status 1" sh -c \
+	    "[ $status -eq 1 ] && printf '%s' \"\$1\" |
+	    grep -q 'standard output: No space left'" sh "$err"
+else
+	tap_pass "batch: another write error is reported (no /dev/full)"
+fi
 
 # 9. A fresh tqtop for the Redis restart.
 start_tqtop xterm-256color
