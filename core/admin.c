@@ -139,16 +139,19 @@ tq_promote(struct tq_client *c, const char *queue, int max, int *moved,
 	return (0);
 }
 
-int
-tq_reclaim(struct tq_client *c, const char *queue, int max, int *reclaimed,
-    int64_t *next_deadline_ms, struct tq_error *err)
+/*
+ * Run reclaim on queue with sweep cursor from (-1: expired leases) and
+ * read its {a, b} reply.
+ */
+static int
+tq_reclaim_run(struct tq_client *c, const char *queue, int max,
+    long long from, long long *a, long long *b, struct tq_error *err)
 {
 	struct tq_keys		*k;
 	struct tq_queue_policy	 policy;
-	const char		*keys[9], *args[2 + TQ_BACKOFF_STEPS];
-	char			 n[16], deadmax[24];
+	const char		*keys[9], *args[3 + TQ_BACKOFF_STEPS];
+	char			 n[16], deadmax[24], cursor[24];
 	char			 delays[TQ_BACKOFF_STEPS][24];
-	long long		 a, b;
 	int			 i;
 
 	if ((k = tq_admin_keys(c, queue, err)) == NULL)
@@ -165,25 +168,52 @@ tq_reclaim(struct tq_client *c, const char *queue, int max, int *reclaimed,
 	keys[8] = k->k[TQ_K_IDS];
 	snprintf(n, sizeof n, "%d", max > 0 ? max : 1);
 	snprintf(deadmax, sizeof deadmax, "%lld", (long long)policy.dead_max);
+	snprintf(cursor, sizeof cursor, "%lld", from);
 	args[0] = n;
 	args[1] = deadmax;
+	args[2] = cursor;
 	/* The script picks the delay by attempt; the formula stays in C. */
 	for (i = 0; i < TQ_BACKOFF_STEPS; i++) {
 		snprintf(delays[i], sizeof delays[i], "%lld",
 		    (long long)tq_backoff_ms(policy.retry_base_ms,
 		    policy.retry_cap_ms, i + 1, tq_random_unit()));
-		args[2 + i] = delays[i];
+		args[3 + i] = delays[i];
 	}
 	if (tq_admin_pair(c, TQ_SCRIPT_RECLAIM, keys, 9, args,
-	    2 + TQ_BACKOFF_STEPS, &a, &b, err) != 0)
+	    3 + TQ_BACKOFF_STEPS, a, b, err) != 0)
 		return (-1);
 	/* The reclaimed are now in retry: have tqd look at this queue. */
-	if (a > 0)
+	if (*a > 0)
 		(void)tq_hint_due(c, queue, 1, NULL);
+	return (0);
+}
+
+int
+tq_reclaim(struct tq_client *c, const char *queue, int max, int *reclaimed,
+    int64_t *next_deadline_ms, struct tq_error *err)
+{
+	long long	a, b;
+
+	if (tq_reclaim_run(c, queue, max, -1, &a, &b, err) != 0)
+		return (-1);
 	if (reclaimed != NULL)
 		*reclaimed = (int)a;
 	if (next_deadline_ms != NULL)
 		*next_deadline_ms = b;
+	return (0);
+}
+
+int
+tq_reclaim_unleased(struct tq_client *c, const char *queue, int max,
+    long long *cursor, int *recovered, struct tq_error *err)
+{
+	long long	a, b;
+
+	if (tq_reclaim_run(c, queue, max, *cursor > 0 ? *cursor : 0, &a, &b,
+	    err) != 0)
+		return (-1);
+	*recovered = (int)a;
+	*cursor = b;
 	return (0);
 }
 

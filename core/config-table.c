@@ -43,22 +43,25 @@ const struct tq_config_table_section tq_config_table_sections[] = {
 	{ "redis", 0,
 	  "How every program reaches Redis: url, or host and port (or "
 	  "socket) with db, user and password.  The command line (-u URL) "
-	  "and $TQ_REDIS_URL take precedence over this section." },
+	  "and $TQ_REDIS_URL take precedence over this section.  A running "
+	  "tqd applies a change on SIGHUP: it connects anew." },
 	{ "queue", TQ_CONFIG_NAMED,
 	  "Retry and retention policy.  [queue] holds the defaults for every "
 	  "queue; a section [queue NAME] overrides any of them for the queue "
-	  "called NAME." },
+	  "called NAME.  A running tqd applies a change on SIGHUP; the other "
+	  "programs read them when they start." },
 	{ "worker", 0,
 	  "The worker runtime: tqworker and programs using tq_worker." },
 	{ "tqtop", 0,
 	  "The tqtop dashboard." },
 	{ "tqd", 0,
 	  "The admin daemon: promotion of due tasks, reclaim of expired "
-	  "leases, dead-letter retention, periodic tasks, metrics." },
+	  "leases, dead-letter retention, periodic tasks, metrics.  A "
+	  "running tqd applies every change on SIGHUP." },
 	{ "schedule", TQ_CONFIG_NAMED | TQ_CONFIG_NAME_REQUIRED,
 	  "A periodic task: [schedule NAME] makes tqd enqueue a task on a "
 	  "cron schedule.  Each occurrence is enqueued once, however many "
-	  "tqd run." },
+	  "tqd run.  A running tqd applies a change on SIGHUP." },
 };
 const size_t tq_config_table_nsections = TQ_NITEMS(tq_config_table_sections);
 
@@ -219,10 +222,12 @@ const struct tq_config_table_entry tq_config_table[] = {
 
 	/* [tqd] */
 	{ .section = "tqd", .name = "tick", .type = TQ_CONFIG_DURATION,
-	  .dflt = "50ms", .min = 10 * MSEC, .max = 10 * SEC,
+	  .dflt = "1s", .min = 10 * MSEC, .max = 10 * SEC,
 	  .flags = TQ_CONFIG_RELOAD,
-	  .help = "How often tqd reads the due-time hints, so a delayed or "
-	  "retried task is promoted this soon after its time." },
+	  .help = "Longest tqd sleeps between two reads of the due-time "
+	  "hints.  It wakes by itself at the earliest due time, and when a "
+	  "producer announces an earlier one; this bounds the delay only "
+	  "when an announcement is lost." },
 	{ .section = "tqd", .name = "reclaim_interval",
 	  .type = TQ_CONFIG_DURATION, .dflt = "1s", .min = 10 * MSEC,
 	  .max = 1 * HOUR, .flags = TQ_CONFIG_RELOAD,
@@ -237,9 +242,11 @@ const struct tq_config_table_entry tq_config_table[] = {
 	  .help = "Most tasks one script call moves, so that Redis is never "
 	  "busy for long." },
 	{ .section = "tqd", .name = "leader_ttl", .type = TQ_CONFIG_DURATION,
-	  .dflt = "10s", .min = 1 * SEC, .max = 1 * HOUR,
-	  .help = "Lease of the leader among several tqd; another takes over "
-	  "within this long after the leader dies." },
+	  .dflt = "3s", .min = 1 * SEC, .max = 1 * HOUR,
+	  .flags = TQ_CONFIG_RELOAD,
+	  .help = "Lease of the leader among several tqd, renewed every third "
+	  "of it; another takes over within this and a third after the "
+	  "leader dies." },
 	{ .section = "tqd", .name = "stuck_after", .type = TQ_CONFIG_DURATION,
 	  .dflt = "60s", .min = 1 * SEC, .max = 7 * DAY,
 	  .flags = TQ_CONFIG_RELOAD,
@@ -254,8 +261,12 @@ const struct tq_config_table_entry tq_config_table[] = {
 	  .max = 1 * HOUR, .flags = TQ_CONFIG_RELOAD,
 	  .help = "How often the metrics file is written." },
 	{ .section = "tqd", .name = "pidfile", .type = TQ_CONFIG_STRING,
-	  .dflt = "",
+	  .dflt = "", .flags = TQ_CONFIG_RELOAD,
 	  .help = "Write tqd's process id to this file (empty: none)." },
+	{ .section = "tqd", .name = "log_file", .type = TQ_CONFIG_STRING,
+	  .dflt = "", .flags = TQ_CONFIG_RELOAD,
+	  .help = "Append the log to this file instead of stderr, opened "
+	  "anew on SIGUSR1 (after logrotate moved it) (empty: stderr)." },
 	{ .section = "tqd", .name = "syslog", .type = TQ_CONFIG_BOOL,
 	  .dflt = "no", .flags = TQ_CONFIG_RELOAD,
 	  .help = "Log to syslog (facility daemon) instead of stderr." },

@@ -58,6 +58,7 @@ struct config_value {
 	char		*text;	/* as set; NULL: unset (named parts only) */
 	long long	 num;	/* the integer, ms, bytes or 0/1 */
 	char		*file;	/* file_for keys: the file's first line */
+	int		 line;	/* where a file set it; 0: not a file */
 };
 
 /* The base (section and name NULL) or one [section NAME]. */
@@ -65,6 +66,7 @@ struct config_part {
 	char			*section;
 	char			*name;
 	struct config_value	*v;	/* tq_config_table_size values */
+	int			 line;	/* of its [section NAME]; 0: none */
 };
 
 struct tq_config {
@@ -91,6 +93,7 @@ struct config_load {
 	size_t			 pos;
 	int			 line;		/* of the last line read */
 	char			*section;	/* "queue email"; NULL: none */
+	int			 section_line;	/* of its header */
 	int			 failed;	/* line of the first error */
 	struct tq_error		 error;		/* and its message */
 	struct tq_config	*cfg;		/* the copy being filled */
@@ -161,7 +164,9 @@ config_part_copy(struct config_part *dst, const struct config_part *src)
 		if (sv->file != NULL)
 			dst->v[i].file = tq_xstrdup(sv->file);
 		dst->v[i].num = sv->num;
+		dst->v[i].line = sv->line;
 	}
+	dst->line = src->line;
 }
 
 static struct tq_config *
@@ -309,6 +314,7 @@ config_part_get(struct tq_config *cfg, const struct config_where *w)
 	p->section = tq_xstrdup(w->sect->name);
 	p->name = tq_xstrndup(w->name, w->namelen);
 	p->v = tq_xcalloc(tq_config_table_size, sizeof *p->v);
+	p->line = 0;
 	return (p);
 }
 
@@ -544,11 +550,13 @@ config_label(char *buf, size_t len, const struct config_where *w,
 /*
  * Set key of section to value, or change nothing and fail.  *mode, when
  * mode is not NULL, gets the mode of the file a key like password_file
- * names (left alone for other keys).
+ * names (left alone for other keys).  line and header: where a file set
+ * it, and the line of its section's header (0: not from a file).
  */
 static int
 config_apply(struct tq_config *cfg, const char *section, const char *key,
-    const char *value, const char *dir, mode_t *mode, struct tq_error *err)
+    const char *value, const char *dir, mode_t *mode, int line, int header,
+    struct tq_error *err)
 {
 	const struct tq_config_table_entry	*e;
 	struct config_where			 w;
@@ -573,6 +581,9 @@ config_apply(struct tq_config *cfg, const char *section, const char *key,
 	i = (size_t)(e - tq_config_table);
 	config_value_clear(&p->v[i]);
 	p->v[i] = nv;
+	p->v[i].line = line;
+	if (p->line == 0)
+		p->line = header;
 	return (0);
 }
 
@@ -689,6 +700,7 @@ config_load_section(struct config_load *st, const char *line)
 
 	free(st->section);
 	st->section = NULL;
+	st->section_line = st->line;
 	if ((end = strchr(line + 1, ']')) == NULL)
 		return;		/* inih reports this line */
 	inner = tq_xstrndup(line + 1, (size_t)(end - line - 1));
@@ -779,7 +791,7 @@ config_load_handler(void *user, TQ_UNUSED const char *section,
 		return (0);
 	}
 	if (config_apply(st->cfg, st->section, name, value, st->dir, &mode,
-	    &e) != 0) {
+	    st->line, st->section_line, &e) != 0) {
 		config_load_fail(st, "%s", e.msg);
 		return (0);
 	}
@@ -902,7 +914,8 @@ int
 tq_config_set(struct tq_config *cfg, const char *section, const char *key,
     const char *value, struct tq_error *err)
 {
-	return (config_apply(cfg, section, key, value, NULL, NULL, err));
+	return (config_apply(cfg, section, key, value, NULL, NULL, 0, 0,
+	    err));
 }
 
 int
@@ -1030,6 +1043,27 @@ tq_config_names(const struct tq_config *cfg, const char *section,
 		(*names)[n++] = tq_xstrdup(cfg->named[i].name);
 	}
 	return (n);
+}
+
+int
+tq_config_line(const struct tq_config *cfg, const char *section,
+    const char *key)
+{
+	const struct tq_config_table_entry	*e;
+	const struct config_part		*p = NULL;
+	struct config_where			 w;
+	size_t					 pos;
+
+	if (config_where(section, &w, 0, NULL) != 0)
+		return (0);
+	e = key != NULL ? tq_config_table_find(w.sect->name, key) : NULL;
+	if (w.name == NULL)
+		return (e != NULL ? cfg->base.v[e - tq_config_table].line : 0);
+	if ((p = config_part_find(cfg, &w, &pos)) == NULL)
+		return (0);
+	if (e != NULL && p->v[e - tq_config_table].text != NULL)
+		return (p->v[e - tq_config_table].line);
+	return (p->line);
 }
 
 static void

@@ -68,6 +68,7 @@ struct tq_redis {
 	int		 min_acks;	/* replicas a write must reach */
 	int64_t		 acks_timeout_ms;
 	int		 unconfirmed;	/* pipelined writes not yet WAITed */
+	int		 subscriber;	/* SUBSCRIBEd: the server talks */
 
 	struct tq_cluster *cl;		/* a cluster: the router does it all */
 };
@@ -213,6 +214,7 @@ tq_redis_drop(struct tq_redis *r)
 		redisFree(r->ctx);
 	r->ctx = NULL;
 	r->pending = 0;
+	r->subscriber = 0;
 }
 
 /* Run one command during the handshake; -1 (err set) unless it is +OK. */
@@ -926,4 +928,84 @@ void
 tq_redis_close(struct tq_redis *r)
 {
 	tq_redis_drop(r);
+}
+
+/* ------------------------------------------------------------------ */
+/* For hint.c: a subscriber link                                       */
+
+int
+tq_redis_subscribe(struct tq_redis *r, const char *channel,
+    struct tq_error *err)
+{
+	const char	*argv[2] = { "SUBSCRIBE", NULL };
+	redisReply	*reply;
+	int		 rc = -1;
+
+	if (r->cl != NULL) {
+		tq_error_set(err, TQ_EINVAL, "SUBSCRIBE: not on a cluster "
+		    "router (use a node's connection)");
+		return (-1);
+	}
+	if (tq_redis_ensure(r, err) != 0)
+		return (-1);
+	argv[1] = channel;
+	if ((reply = redisCommandArgv(r->ctx, 2, argv, NULL)) == NULL) {
+		tq_redis_ctx_error(r, r->ctx, "SUBSCRIBE", err);
+		tq_redis_drop(r);
+		return (-1);
+	}
+	if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 3 &&
+	    reply->element[0]->type == REDIS_REPLY_STRING &&
+	    strcmp(reply->element[0]->str, "subscribe") == 0) {
+		r->subscriber = 1;
+		r->pending = 0;
+		r->last_used_ms = tq_monotonic_ms();
+		rc = 0;
+	} else {
+		tq_error_set(err, TQ_EREDIS, "Redis at %s refused SUBSCRIBE "
+		    "%s: %s", r->address, channel,
+		    reply->type == REDIS_REPLY_ERROR ? reply->str :
+		    "unexpected reply");
+		tq_redis_drop(r);
+	}
+	freeReplyObject(reply);
+	return (rc);
+}
+
+int
+tq_redis_try_message(struct tq_redis *r, redisReply **out,
+    struct tq_error *err)
+{
+	struct pollfd	 pfd;
+	void		*reply = NULL;
+
+	*out = NULL;
+	if (r->ctx == NULL || !r->subscriber) {
+		tq_error_set(err, TQ_ECONN, "subscription to Redis at %s lost",
+		    r->address);
+		return (-1);
+	}
+	if (redisGetReplyFromReader(r->ctx, &reply) != REDIS_OK)
+		goto broken;
+	if (reply == NULL) {
+		/* Read the socket only when it has something: never block. */
+		pfd.fd = r->ctx->fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 0) <= 0)
+			return (0);
+		if (redisBufferRead(r->ctx) != REDIS_OK ||
+		    redisGetReplyFromReader(r->ctx, &reply) != REDIS_OK)
+			goto broken;
+		if (reply == NULL)
+			return (0);
+	}
+	r->last_used_ms = tq_monotonic_ms();
+	*out = reply;
+	return (1);
+
+broken:
+	tq_redis_ctx_error(r, r->ctx, "read", err);
+	tq_redis_drop(r);
+	return (-1);
 }

@@ -43,6 +43,7 @@ static const struct {
 	[TQ_SCRIPT_DEADFIND] = { "deadfind", tq_lua_deadfind, 0 },
 	[TQ_SCRIPT_DUE] = { "due", tq_lua_due, 0 },
 	[TQ_SCRIPT_SETTLE] = { "settle", tq_lua_settle, 0 },
+	[TQ_SCRIPT_HINT] = { "hint", tq_lua_hint, 0 },
 	[TQ_SCRIPT_LEADER] = { "leader", tq_lua_leader, 0 },
 	[TQ_SCRIPT_FSCK_READY] = { "fsck_ready", tq_lua_fsck_ready, 0 },
 	[TQ_SCRIPT_FSCK_SCAN] = { "fsck_scan", tq_lua_fsck_scan, 0 },

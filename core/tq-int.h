@@ -312,6 +312,17 @@ int		 tq_redis_flush(struct tq_redis *r, struct tq_error *err);
 int		 tq_redis_try_reply(struct tq_redis *r, redisReply **out,
 		     struct tq_error *err);
 void		 tq_redis_close(struct tq_redis *r);
+/*
+ * For hint.c: make r (a single server's connection, or a cluster node's)
+ * a subscriber of channel, connecting first if need be; from then on the
+ * server speaks first, and tq_redis_try_message reads what it said
+ * without ever blocking (1: *out set, a new reply; 0: nothing yet; -1:
+ * the link broke and was dropped).  Nothing else may be sent on r.
+ */
+int		 tq_redis_subscribe(struct tq_redis *r, const char *channel,
+		     struct tq_error *err);
+int		 tq_redis_try_message(struct tq_redis *r, redisReply **out,
+		     struct tq_error *err);
 
 /* cluster.c -- Redis Cluster: slots, nodes, redirections */
 struct tq_cluster;
@@ -376,6 +387,7 @@ enum tq_script {
 	TQ_SCRIPT_DEADFIND,
 	TQ_SCRIPT_DUE,
 	TQ_SCRIPT_SETTLE,
+	TQ_SCRIPT_HINT,
 	TQ_SCRIPT_LEADER,
 	TQ_SCRIPT_FSCK_READY,
 	TQ_SCRIPT_FSCK_SCAN,

@@ -200,6 +200,15 @@ void		 tq_config_policy(const struct tq_config *cfg,
 size_t		 tq_config_names(const struct tq_config *cfg,
 		     const char *section, char ***names);
 
+/*
+ * Where a file loaded into cfg set key of section ("schedule nightly"):
+ * its line; for a key that section leaves unset (or key NULL), the line
+ * of the section's header; 0 when neither came from a file.  For
+ * messages as file:line of checks made after loading (tqd's schedules).
+ */
+int		 tq_config_line(const struct tq_config *cfg,
+		     const char *section, const char *key);
+
 /* ------------------------------------------------------------------ */
 /* Client                                                              */
 /* ------------------------------------------------------------------ */
@@ -479,6 +488,17 @@ int		 tq_reclaim(struct tq_client *c, const char *queue, int max,
 		     struct tq_error *err);
 
 /*
+ * Fail, as "lease lost", the tasks of queue that sit in active with no
+ * lease record (no worker can complete them; only damage leaves them
+ * so), looking at max of them per call from *cursor on (start with 0):
+ * *cursor gets where the next call goes on, 0 once the sweep went round.
+ * *recovered counts the tasks failed (an attempt counts, as a reclaim).
+ */
+int		 tq_reclaim_unleased(struct tq_client *c, const char *queue,
+		     int max, long long *cursor, int *recovered,
+		     struct tq_error *err);
+
+/*
  * Dead letters.  With ids, act on those (missing ones are counted in
  * *missing, not an error: someone else got there first).  With ids NULL,
  * act on all of them, in batches.  *done counts the tasks moved.
@@ -551,6 +571,35 @@ int		 tq_dead_requeue_aged(struct tq_client *c, const char *queue,
  * safety net for hints that were lost.
  */
 int		 tq_promote_due(struct tq_client *c, int max, long long *moved,
+		     struct tq_error *err);
+/*
+ * tq_promote_due, and *wait_ms: how long until the earliest due-time
+ * hint left, on Redis's clock (0: one is due now, as when the time budget
+ * cut a backlog; -1: there is none), so the caller can sleep until then.
+ * Any hint lowered below that one afterwards is announced to
+ * tq_due_watch subscribers.
+ */
+int		 tq_promote_due_until(struct tq_client *c, int max,
+		     long long *moved, int64_t *wait_ms, struct tq_error *err);
+
+/*
+ * tqd's wake-ups: a subscriber, on a connection of its own with c's
+ * settings, to the announcements of hints lower than every other (a
+ * PUBLISH on the channel NS:due, by the script that writes the hint).
+ * tq_due_watch_new never fails and connects on first check; the watch
+ * borrows c, which must outlive it.  tq_due_watch_fd is the descriptor
+ * to poll for readability, or -1 while not subscribed.
+ * tq_due_watch_check never blocks once subscribed: it subscribes if need
+ * be (a blocking connect, as any call), reads what has arrived, and
+ * returns 1 when something was announced (or the subscription is new, so
+ * announcements may have been missed), 0 when nothing was, -1 when not
+ * subscribed (err set; the next check tries again).
+ */
+struct tq_due_watch;
+struct tq_due_watch *tq_due_watch_new(struct tq_client *c);
+void		 tq_due_watch_free(struct tq_due_watch *w);
+int		 tq_due_watch_fd(const struct tq_due_watch *w);
+int		 tq_due_watch_check(struct tq_due_watch *w,
 		     struct tq_error *err);
 /*
  * Promote the due tasks of one queue in bounded calls, for about 50 ms

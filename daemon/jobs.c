@@ -3,14 +3,18 @@
  *
  * Copyright (c) 2026 The tq authors.  MIT licence; see COPYING.
  *
- *   leader   take or renew the leader lease (every tqd)
- *   promote  promote queues whose due-time hint has come (leader, [tqd] tick)
+ *   leader   take or renew the leader lease (every tqd, leader_ttl / 3)
+ *   promote  promote queues whose due-time hint has come (leader); it
+ *            runs again at the earliest hint left, at once when a
+ *            producer announces an earlier one, and [tqd] tick apart at
+ *            most
  *   reclaim  fail tasks whose lease expired (leader, reclaim_interval)
  *   scan     refresh the queue list, check the marker and, after an
  *            outage, the server's settings again (every tqd); as
  *            leader also promote every queue (the safety net for lost
- *            hints), apply dead-letter retention and auto-requeue, forget
- *            dead workers and warn about stuck queues (scan_interval)
+ *            hints), fail tasks left in active without a lease, apply
+ *            dead-letter retention and auto-requeue, forget dead
+ *            workers and warn about stuck queues (scan_interval)
  *   cron     enqueue due periodic tasks (leader)
  *   metrics  write the metrics file (every tqd with metrics_file set)
  *
@@ -30,6 +34,7 @@
 #define JOBS_CRON_MS		250
 #define JOBS_WORKER_FORGET_MS	60000	/* drop registry names this stale */
 #define JOBS_TRIM_CALLS		100	/* retention calls per queue a scan */
+#define JOBS_SWEEP_CALLS	8	/* unleased sweep: calls a queue a scan */
 #define JOBS_STATS_CHUNK	128	/* queues per tq_stats pipeline */
 
 static void
@@ -72,7 +77,7 @@ jobs_init(struct tqd *d)
 		    (long)getpid(), (unsigned long)(tqd_wall() & 0xfffff));
 	}
 	schedule_free(d->sched, d->nsched);
-	if (schedule_load(d->cfg, &d->sched, &d->nsched, errbuf,
+	if (schedule_load(d->cfg, d->cfg_path, &d->sched, &d->nsched, errbuf,
 	    sizeof errbuf) != 0)
 		tqd_fatalx("%s", errbuf);	/* validated before: a bug */
 	jobs_set_timers(d);
@@ -80,33 +85,75 @@ jobs_init(struct tqd *d)
 	d->started_ms = tqd_wall();
 }
 
+/* Stand by: no leader work, and no wake-ups for the promote job. */
+static void
+jobs_stand_by(struct tqd *d)
+{
+	d->leader = 0;
+	d->epoch = 0;
+	tq_due_watch_free(d->watch);
+	d->watch = NULL;
+}
+
+/*
+ * The fence of the leader lease: whether this tqd may do leader work
+ * now.  Redis expires the lease ttl after it was last renewed, which was
+ * after the renewal was sent (renewed_ms), so until leader_until, a
+ * margin short of that, no other tqd can hold it.  Past it -- this tqd
+ * was frozen (SIGSTOP, a VM paused), or could not renew in time -- it
+ * stops at once, says so, and asks Redis again before it does anything
+ * as leader.  The scripts cannot check the lease themselves (on a
+ * Cluster the leader key lives in another slot than the queues), and
+ * every one of them is safe to run twice, so the call already sent when
+ * the lease ran out costs nothing but duplicate effort.
+ */
+int
+jobs_leading(struct tqd *d)
+{
+	int64_t	now;
+
+	if (!d->leader)
+		return (0);
+	if ((now = tqd_now()) < d->leader_until)
+		return (1);
+	tqd_log(TQD_LOG_WARN, "leader lease lapsed: last renewed %lld ms ago, "
+	    "the lease is %lld ms (frozen, or Redis slow or unreachable); no "
+	    "leader work until it is renewed", (long long)(now -
+	    d->renewed_ms), tq_config_int(d->cfg, "tqd", "leader_ttl"));
+	jobs_stand_by(d);
+	loop_wake(d, jobs_leader);
+	return (0);
+}
+
 void
 jobs_leader(struct tqd *d)
 {
 	struct tq_error	err;
 	int64_t		ttl = tq_config_int(d->cfg, "tqd", "leader_ttl");
+	int64_t		sent;
 	long long	epoch;
 	int		leader;
 
+	/* A lease that lapsed is given up before asking again. */
+	(void)jobs_leading(d);
+	sent = tqd_now();
 	if (tqd_redis(d, tq_leader(d->c, d->id, ttl, 0, &leader, &epoch,
-	    &err), &err, "leader") != 0) {
-		/* Without Redis our lease runs out; stop acting as leader. */
-		if (d->leader && tqd_now() >= d->leader_until) {
-			tqd_log(TQD_LOG_WARN, "leader lease expired while "
-			    "Redis was unreachable; standing by");
-			d->leader = 0;
-		}
-		return;
-	}
+	    &err), &err, "leader") != 0)
+		return;		/* jobs_leading stops us in time */
 	if (leader && !d->leader) {
 		tqd_log(TQD_LOG_INFO, "became leader (epoch %lld)", epoch);
 		loop_reset_timers(d);
 	} else if (!leader && d->leader)
 		tqd_log(TQD_LOG_WARN, "lost the leader lease; standing by");
-	d->leader = leader;
-	d->epoch = leader ? epoch : 0;
-	/* Stop a margin before the key would expire in Redis. */
-	d->leader_until = tqd_now() + ttl - ttl / 4;
+	if (!leader) {
+		jobs_stand_by(d);
+		return;
+	}
+	d->leader = 1;
+	d->epoch = epoch;
+	d->renewed_ms = sent;
+	/* Stop a margin before the key can expire in Redis. */
+	d->leader_until = sent + ttl - ttl / 4;
 }
 
 /* Give up leadership on a clean stop, so another tqd takes over now. */
@@ -116,8 +163,15 @@ jobs_resign(struct tqd *d)
 	struct tq_error	err;
 	int		leader;
 
-	if (d->leader)
+	/*
+	 * Not when Redis is known to be out of reach: the call would hold
+	 * the stop for tqd's whole command timeout, and the lease runs out
+	 * by itself.
+	 */
+	if (d->leader && !d->redis_down)
 		(void)tq_leader(d->c, d->id, 1000, 1, &leader, NULL, &err);
+	tq_due_watch_free(d->watch);
+	d->watch = NULL;
 	free(d->timers);
 	d->timers = NULL;
 	d->ntimers = 0;
@@ -145,18 +199,45 @@ jobs_queue_call(struct tqd *d, int rc, struct tq_error *err,
 	return (err->code == TQ_ECONN || err->code == TQ_ETIMEOUT ? -1 : 1);
 }
 
+/*
+ * Promote what is due, then sleep until the earliest hint left; an
+ * announcement of an earlier one (loop.c polls the watch) wakes us.  The
+ * subscription is checked first, so that it is in place before the read
+ * whose answer we sleep on: a hint lowered after that read is announced.
+ */
 void
 jobs_promote(struct tqd *d)
 {
 	struct tq_error	err;
-	long long	moved;
+	long long	moved = 0;
+	int64_t		wait;
 	int		batch = (int)tq_config_int(d->cfg, "tqd", "batch");
 
-	if (tqd_redis(d, tq_promote_due(d->c, batch, &moved, &err), &err,
-	    "promote") == 0 && moved > 0)
+	if (d->watch == NULL)
+		d->watch = tq_due_watch_new(d->c);
+	if (tq_due_watch_check(d->watch, &err) < 0) {
+		/* Link errors are the promote call's to log; others once. */
+		if (!d->watch_failed && err.code != TQ_ECONN &&
+		    err.code != TQ_ETIMEOUT)
+			tqd_log(TQD_LOG_WARN, "no due-time announcements (%s): "
+			    "delayed tasks may be promoted up to tick late",
+			    err.msg);
+		d->watch_failed = 1;
+	} else if (d->watch_failed) {
+		d->watch_failed = 0;
+		tqd_log(TQD_LOG_INFO, "due-time announcements received again");
+	}
+	/* Each call may wait a second on a hung Redis: not after a stop. */
+	if (signal_term)
+		return;
+	if (tqd_redis(d, tq_promote_due_until(d->c, batch, &moved, &wait,
+	    &err), &err, "promote") != 0)
+		return;
+	if (moved > 0)
 		tqd_log(TQD_LOG_DEBUG, "promoted %lld due tasks", moved);
-	/* A full call or more: the time budget may have cut a backlog. */
-	d->again = moved >= batch;
+	/* Due now: the time budget cut a backlog. */
+	d->again = wait == 0;
+	d->sooner_ms = wait;
 }
 
 void
@@ -168,7 +249,7 @@ jobs_reclaim(struct tqd *d)
 	long long	total;
 	size_t		i;
 
-	for (i = 0; i < d->nqueues && !signal_term; i++) {
+	for (i = 0; i < d->nqueues && !signal_term && jobs_leading(d); i++) {
 		total = 0;
 		do {
 			rc = jobs_queue_call(d, tq_reclaim(d->c,
@@ -201,7 +282,9 @@ jobs_queues(struct tqd *d, char **names, size_t n)
 		for (j = 0; j < d->nqueues; j++) {
 			if (strcmp(d->queues[j].name, q[i].name) == 0) {
 				q[i].stuck_since = d->queues[j].stuck_since;
+				q[i].stuck = d->queues[j].stuck;
 				q[i].stuck_warned = d->queues[j].stuck_warned;
+				q[i].sweep = d->queues[j].sweep;
 			}
 		}
 	}
@@ -224,9 +307,10 @@ jobs_marker(struct tqd *d)
 		return;
 	if (created && d->marker_checked)
 		tqd_log(TQD_LOG_ERROR, "Redis LOST ITS DATA: the marker key "
-		    "%s:marker vanished (Redis restarted without persistence, "
-		    "or was flushed); tasks enqueued before now are gone",
-		    tq_client_namespace(d->c));
+		    "%s:marker (on a cluster, one of %s:marker:{N}) vanished "
+		    "(Redis restarted without persistence, or was flushed); "
+		    "tasks enqueued before now are gone",
+		    tq_client_namespace(d->c), tq_client_namespace(d->c));
 	else if (created)
 		tqd_log(TQD_LOG_INFO, "namespace %s is new here",
 		    tq_client_namespace(d->c));
@@ -331,6 +415,39 @@ jobs_stats(struct tqd *d, const char *const *names, size_t n,
 }
 
 /*
+ * What one queue's figures (st, and the workers w) say of it being
+ * stuck: ready tasks, not paused, and no live worker, for stuck_after.
+ * The leader logs it once, and again when the queue moves; a standby
+ * only notes it, for its metrics file (metrics.c).
+ */
+void
+jobs_stuck_note(struct tqd *d, struct tqd_queue *q,
+    const struct tq_queue_stats *st, const struct tq_worker_info *w,
+    size_t nw, int64_t now)
+{
+	int64_t	after = tq_config_int(d->cfg, "tqd", "stuck_after");
+
+	if (st->ready == 0 || st->paused || jobs_served(w, nw, q->name)) {
+		if (q->stuck_warned)
+			tqd_log(TQD_LOG_INFO, "queue %s is moving again",
+			    q->name);
+		q->stuck_since = 0;
+		q->stuck = 0;
+		q->stuck_warned = 0;
+		return;
+	}
+	if (q->stuck_since == 0)
+		q->stuck_since = now;
+	q->stuck = now - q->stuck_since >= after;
+	if (q->stuck && !q->stuck_warned && d->leader) {
+		tqd_log(TQD_LOG_WARN, "queue %s is stuck: %lld ready tasks and "
+		    "no live worker for %lld s", q->name, st->ready,
+		    (long long)((now - q->stuck_since) / 1000));
+		q->stuck_warned = 1;
+	}
+}
+
+/*
  * Warn once when a queue has ready tasks but nobody to run them.  The
  * queues go a chunk at a time, so the stats held never grow with their
  * number.
@@ -344,8 +461,6 @@ jobs_stuck(struct tqd *d)
 	const char		*names[JOBS_STATS_CHUNK];
 	size_t			 i, j, k, nw;
 	int64_t			 now = tqd_now();
-	int64_t			 after = tq_config_int(d->cfg, "tqd",
-				     "stuck_after");
 
 	if (d->nqueues == 0)
 		return;
@@ -353,9 +468,7 @@ jobs_stuck(struct tqd *d)
 	    "workers") != 0)
 		return;
 	st = tq_xcalloc(JOBS_STATS_CHUNK, sizeof *st);
-	for (i = 0, k = 0; i < d->nqueues; i++, k++) {
-		struct tqd_queue *q = &d->queues[i];
-
+	for (i = 0, k = 0; i < d->nqueues && !signal_term; i++, k++) {
 		if (k == JOBS_STATS_CHUNK)
 			k = 0;
 		if (k == 0) {
@@ -368,27 +481,38 @@ jobs_stuck(struct tqd *d)
 		}
 		if (st[k].name[0] == '\0')
 			continue;	/* its stats failed, and were logged */
-		if (st[k].ready == 0 || st[k].paused ||
-		    jobs_served(w, nw, q->name)) {
-			if (q->stuck_warned)
-				tqd_log(TQD_LOG_INFO, "queue %s is moving "
-				    "again", q->name);
-			q->stuck_since = 0;
-			q->stuck_warned = 0;
-			continue;
-		}
-		if (q->stuck_since == 0)
-			q->stuck_since = now;
-		if (!q->stuck_warned && now - q->stuck_since >= after) {
-			tqd_log(TQD_LOG_WARN, "queue %s is stuck: %lld ready "
-			    "tasks and no live worker for %lld s", q->name,
-			    st[k].ready, (long long)((now - q->stuck_since) /
-			    1000));
-			q->stuck_warned = 1;
-		}
+		jobs_stuck_note(d, &d->queues[i], &st[k], w, nw, now);
 	}
 	free(w);
 	free(st);
+}
+
+/*
+ * Fail the tasks of a queue that sit in active without a lease record,
+ * a bounded sweep per scan that goes on where the last one stopped.  -1
+ * when Redis is out of reach.
+ */
+static int
+jobs_sweep(struct tqd *d, struct tqd_queue *q, int batch)
+{
+	struct tq_error	err;
+	long long	total = 0;
+	int		n, calls, rc;
+
+	for (calls = 0; calls < JOBS_SWEEP_CALLS; calls++) {
+		rc = jobs_queue_call(d, tq_reclaim_unleased(d->c, q->name,
+		    batch, &q->sweep, &n, &err), &err, "reclaim");
+		if (rc != 0)
+			return (rc < 0 ? -1 : 0);
+		total += n;
+		if (q->sweep == 0)
+			break;
+	}
+	if (total > 0)
+		tqd_log(TQD_LOG_WARN, "queue %s: recovered %lld tasks that "
+		    "were active without a lease (\"lease lost\")", q->name,
+		    total);
+	return (0);
 }
 
 void
@@ -406,18 +530,21 @@ jobs_scan(struct tqd *d)
 		return;
 	jobs_queues(d, names, n);
 	tq_strv_free(names, n);
-	if (!d->server_checked)
+	if (!d->server_checked && !signal_term)
 		tqd_check_server(d);
-	jobs_marker(d);
-	if (!d->leader)
+	if (!signal_term)
+		jobs_marker(d);
+	if (signal_term || !jobs_leading(d))
 		return;
-	for (i = 0; i < d->nqueues && !signal_term; i++) {
+	for (i = 0; i < d->nqueues && !signal_term && jobs_leading(d); i++) {
 		rc = jobs_queue_call(d, tq_promote_queue(d->c,
 		    d->queues[i].name, batch, &moved, &err), &err, "promote");
-		if (rc < 0)
+		if (rc < 0 || jobs_sweep(d, &d->queues[i], batch) != 0)
 			return;
 		jobs_retention(d, d->queues[i].name, batch);
 	}
+	if (signal_term || !jobs_leading(d))
+		return;
 	if (tqd_redis(d, tq_workers_prune(d->c, JOBS_WORKER_FORGET_MS,
 	    &removed, &err), &err, "workers") == 0 && removed > 0)
 		tqd_log(TQD_LOG_INFO, "forgot %d dead workers", removed);
@@ -463,7 +590,7 @@ jobs_cron(struct tqd *d)
 	int64_t			 now = tqd_wall(), occ;
 	size_t			 i;
 
-	for (i = 0; i < d->nsched; i++) {
+	for (i = 0; i < d->nsched && !signal_term; i++) {
 		s = &d->sched[i];
 		if (s->next_ms != 0 && now < s->next_ms)
 			continue;

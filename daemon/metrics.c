@@ -10,7 +10,10 @@
  * never sees half a file.  The figures come from pipelined stats calls (a
  * pipeline per JOBS_STATS_CHUNK queues, so memory does not grow with
  * one huge pipeline) and one registry read, whatever the number of
- * tasks.
+ * tasks.  A standby tqd writes the same file, tq_queue_stuck included:
+ * the leader follows stuck queues on its scans, a standby from the
+ * figures read here (so on its file a queue turns stuck up to one
+ * metrics_interval late), so that every host's file tells the truth.
  */
 
 #include <errno.h>
@@ -95,7 +98,7 @@ metrics_queues(FILE *f, struct tqd *d, const struct tq_queue_stats *st,
 	for (i = 0; i < n; i++)
 		if (st[i].name[0] != '\0')
 			fprintf(f, "tq_queue_stuck{queue=\"%s\"} %d\n",
-			    st[i].name, d->queues[i].stuck_warned);
+			    st[i].name, d->queues[i].stuck);
 }
 
 static void
@@ -145,10 +148,16 @@ metrics_write(struct tqd *d, const char *path)
 	if (n > 0 && tqd_redis(d, jobs_stats(d, names, n, st, &err), &err,
 	    "metrics") != 0)
 		n = 0;
-	if (tqd_redis(d, tq_workers(d->c, &w, &nw, &err), &err,
+	if (signal_term || tqd_redis(d, tq_workers(d->c, &w, &nw, &err), &err,
 	    "metrics") != 0) {
 		w = NULL;
 		nw = 0;
+	}
+	if (!d->leader) {
+		for (i = 0; i < n; i++)
+			if (st[i].name[0] != '\0')
+				jobs_stuck_note(d, &d->queues[i], &st[i], w,
+				    nw, tqd_now());
 	}
 	if ((f = fopen(tmp, "w")) == NULL) {
 		tqd_log(TQD_LOG_ERROR, "metrics file %s: %s", tmp,

@@ -5,7 +5,9 @@
  *
  * Each section is validated in full when the configuration is read (cron
  * spec, time zone, names, payload), so a typo is refused by "tqd -t" and
- * by SIGHUP instead of surfacing at 3 a.m.  schedule_due decides which
+ * by SIGHUP instead of surfacing at 3 a.m.; an error names the file, the
+ * line and the key, as the configuration's own do.  schedule_due decides
+ * which
  * occurrence to fire: only the latest one that is due and at most
  * misfire_grace late.  Exactly-once across several tqd and restarts is
  * not kept here but in Redis: jobs.c enqueues each occurrence under a
@@ -13,6 +15,7 @@
  * occurrence time, so a second attempt is refused.
  */
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +24,36 @@
 
 #include "tqd.h"
 
+/*
+ * "file:line: schedule.NAME.key: why", the form of every configuration
+ * error: the line that set key, or the section's header when the key is
+ * missing.  Without a file (no schedule can come from elsewhere, but a
+ * caller may pass none), "schedule.NAME.key: why".
+ */
+static void TQD_PRINTFLIKE(7, 8)
+schedule_error(const struct tq_config *cfg, const char *path,
+    const struct tqd_schedule *s, const char *key, char *errbuf, size_t len,
+    const char *fmt, ...)
+{
+	va_list	ap;
+	char	section[TQ_NAME_MAX + 16], why[384];
+	int	line;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	snprintf(section, sizeof section, "schedule %s", s->name);
+	line = tq_config_line(cfg, section, key);
+	if (path != NULL && line > 0)
+		snprintf(errbuf, len, "%s:%d: schedule.%s.%s: %s", path, line,
+		    s->name, key, why);
+	else
+		snprintf(errbuf, len, "schedule.%s.%s: %s", s->name, key, why);
+}
+
 /* Fill s from [schedule name]; 0, or -1 with errbuf set. */
 static int
-schedule_one(const struct tq_config *cfg, const char *name,
+schedule_one(const struct tq_config *cfg, const char *path, const char *name,
     struct tqd_schedule *s, char *errbuf, size_t len)
 {
 	struct tq_error	 err;
@@ -34,22 +64,24 @@ schedule_one(const struct tq_config *cfg, const char *name,
 	snprintf(section, sizeof section, "schedule %s", name);
 	memset(s, 0, sizeof s[0]);
 	s->name = tq_xstrdup(name);
+	s->line = tq_config_line(cfg, section, NULL);
 	v = tq_config_str(cfg, section, "cron");
 	if (*v == '\0' || cron_parse(v, &s->cron, why, sizeof why) != 0) {
-		snprintf(errbuf, len, "[%s] cron: %s", section, *v == '\0' ?
-		    "is required" : why);
+		schedule_error(cfg, path, s, "cron", errbuf, len, "%s",
+		    *v == '\0' ? "is required" : why);
 		return (-1);
 	}
 	v = tq_config_str(cfg, section, "timezone");
 	if (cron_check_tz(v, why, sizeof why) != 0) {
-		snprintf(errbuf, len, "[%s] timezone: %s", section, why);
+		schedule_error(cfg, path, s, "timezone", errbuf, len, "%s",
+		    why);
 		return (-1);
 	}
 	s->tz = tq_xstrdup(v);
 	v = tq_config_str(cfg, section, "type");
 	if (tq_check_name("task type", v, &err) != 0) {
-		snprintf(errbuf, len, "[%s] type: %s", section, *v == '\0' ?
-		    "is required" : err.msg);
+		schedule_error(cfg, path, s, "type", errbuf, len, "%s",
+		    *v == '\0' ? "is required" : err.msg);
 		return (-1);
 	}
 	s->type = tq_xstrdup(v);
@@ -57,13 +89,15 @@ schedule_one(const struct tq_config *cfg, const char *name,
 	if (*queue == '\0')
 		queue = s->type;
 	if (tq_check_name("queue name", queue, &err) != 0) {
-		snprintf(errbuf, len, "[%s] queue: %s", section, err.msg);
+		schedule_error(cfg, path, s, "queue", errbuf, len, "%s",
+		    err.msg);
 		return (-1);
 	}
 	s->queue = tq_xstrdup(queue);
 	v = tq_config_str(cfg, section, "payload");
 	if ((json = cJSON_Parse(v)) == NULL) {
-		snprintf(errbuf, len, "[%s] payload: not valid JSON", section);
+		schedule_error(cfg, path, s, "payload", errbuf, len,
+		    "not valid JSON");
 		return (-1);
 	}
 	cJSON_Delete(json);
@@ -76,8 +110,8 @@ schedule_one(const struct tq_config *cfg, const char *name,
 }
 
 int
-schedule_load(const struct tq_config *cfg, struct tqd_schedule **out,
-    size_t *n, char *errbuf, size_t len)
+schedule_load(const struct tq_config *cfg, const char *path,
+    struct tqd_schedule **out, size_t *n, char *errbuf, size_t len)
 {
 	char	**names;
 	size_t	  count, i;
@@ -87,7 +121,8 @@ schedule_load(const struct tq_config *cfg, struct tqd_schedule **out,
 	*out = count > 0 ? tq_xcalloc(count, sizeof **out) : NULL;
 	*n = 0;
 	for (i = 0; i < count && rc == 0; i++) {
-		rc = schedule_one(cfg, names[i], &(*out)[i], errbuf, len);
+		rc = schedule_one(cfg, path, names[i], &(*out)[i], errbuf,
+		    len);
 		*n = i + 1;
 	}
 	tq_strv_free(names, count);
@@ -118,13 +153,20 @@ schedule_free(struct tqd_schedule *s, size_t n)
  * The occurrence to fire now, if any: the latest one in (max(last,
  * now - misfire_grace), now].  Older missed ones are skipped on purpose:
  * a periodic task that missed three runs during an outage should run
- * once, not three times in a row.  Returns 1 and sets *occurrence_ms.
+ * once, not three times in a row.  A grace shorter than SCHEDULE_SLACK_MS
+ * counts as that: tqd looks at its schedules a few times a second, and
+ * an occurrence it notices that late was not missed (with a grace of 0,
+ * none would ever fire).  Returns 1 and sets *occurrence_ms.
  */
 int
 schedule_due(const struct tqd_schedule *s, int64_t last_ms, int64_t now_ms,
     int64_t *occurrence_ms)
 {
-	int64_t	base = now_ms - s->misfire_ms, t, latest = 0;
+	int64_t	grace, base, t, latest = 0;
+
+	grace = s->misfire_ms > SCHEDULE_SLACK_MS ? s->misfire_ms :
+	    SCHEDULE_SLACK_MS;
+	base = now_ms - grace;
 
 	if (last_ms > base)
 		base = last_ms;

@@ -4,16 +4,18 @@
  * Copyright (c) 2026 The tq authors.  MIT licence; see COPYING.
  *
  * tqd runs in the foreground (systemd Type=simple; there is no
- * daemonising code path) and logs to stderr, or to syslog when [tqd]
- * syslog = yes.  The configuration is read whole and validated before it
- * is used -- at start-up, by "tqd -t", and on SIGHUP, where a bad file is
- * rejected with a log line and the running configuration kept.
+ * daemonising code path) and logs to stderr, to the file [tqd] log_file,
+ * or to syslog when [tqd] syslog = yes.  The configuration is read whole
+ * and validated before it is used -- at start-up, by "tqd -t", and on
+ * SIGHUP, where a bad file is rejected with a log line and the running
+ * configuration kept.
  *
  * Exit statuses: 0 after a requested stop, 1 on a runtime failure, 2 on a
  * usage or configuration error.
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +30,15 @@
 #ifndef TQ_SYSCONFDIR
 #define TQ_SYSCONFDIR	"/etc"
 #endif
+
+/*
+ * tqd's calls are scripts bounded to milliseconds: waiting longer than
+ * this for one, or for a connection, only delays a stop, which must come
+ * within a second of SIGTERM even while Redis hangs.  [redis]
+ * connect_timeout and command_timeout apply to tqd up to this.
+ */
+#define TQD_WAIT_MAX	"1s"
+#define TQD_WAIT_MAX_MS	1000
 
 int		 tqd_log_level = TQD_LOG_INFO;
 static int	 tqd_syslog;
@@ -175,11 +186,14 @@ tqd_redis(struct tqd *d, int rc, const struct tq_error *err,
 struct tq_config *
 tqd_config_read(struct tqd *d, char *errbuf, size_t len)
 {
+	static const char *const waits[] = { "connect_timeout",
+	    "command_timeout" };
 	struct tq_config	*cfg = tq_config_new();
 	struct tq_error		 err;
 	struct tqd_schedule	*s;
 	const char		*w;
 	size_t			 n;
+	int			 line;
 
 	tq_error_clear(&err);
 	if ((d->cfg_path != NULL &&
@@ -191,11 +205,29 @@ tqd_config_read(struct tqd *d, char *errbuf, size_t len)
 		tq_config_free(cfg);
 		return (NULL);
 	}
-	if (schedule_load(cfg, &s, &n, errbuf, len) != 0) {
+	if (schedule_load(cfg, d->cfg_path, &s, &n, errbuf, len) != 0) {
 		tq_config_free(cfg);
 		return (NULL);
 	}
 	schedule_free(s, n);
+	if (tq_config_int(cfg, "tqd", "syslog") &&
+	    *tq_config_str(cfg, "tqd", "log_file") != '\0') {
+		/* A message in the form of the file's own: file:line: key. */
+		if ((line = tq_config_line(cfg, "tqd", "log_file")) > 0)
+			snprintf(errbuf, len, "%s:%d: ", d->cfg_path, line);
+		else
+			errbuf[0] = '\0';
+		snprintf(errbuf + strlen(errbuf), len - strlen(errbuf),
+		    "tqd.log_file: syslog = yes sends the log to syslog; "
+		    "set one or the other");
+		tq_config_free(cfg);
+		return (NULL);
+	}
+	for (n = 0; n < sizeof waits / sizeof waits[0]; n++) {
+		if (tq_config_int(cfg, "redis", waits[n]) > TQD_WAIT_MAX_MS)
+			(void)tq_config_set(cfg, "redis", waits[n],
+			    TQD_WAIT_MAX, NULL);
+	}
 	/* On every read, SIGHUP too: after a chmod, the warning stops. */
 	for (n = 0; (w = tq_config_warning(cfg, n)) != NULL; n++)
 		tqd_log(TQD_LOG_WARN, "%s", w);
@@ -266,23 +298,89 @@ tqd_check_server(struct tqd *d)
 		    "tasks; appendfsync always loses none", info.appendfsync);
 }
 
-static void
-tqd_pidfile(const char *path, int create)
+/*
+ * Keep the pid file at path ("" or NULL: none): write it there, then
+ * remove the one written before under another name.  0, or -1 with
+ * errbuf set and the old file kept.
+ */
+int
+tqd_pidfile(struct tqd *d, const char *path, char *errbuf, size_t len)
 {
 	FILE	*f;
 
-	if (path == NULL || *path == '\0')
-		return;
-	if (!create) {
-		unlink(path);
-		return;
+	if (path != NULL && *path == '\0')
+		path = NULL;
+	if (path != NULL && (d->pidfile == NULL ||
+	    strcmp(path, d->pidfile) != 0)) {
+		if ((f = fopen(path, "w")) == NULL) {
+			snprintf(errbuf, len, "pidfile %s: %s", path,
+			    strerror(errno));
+			return (-1);
+		}
+		fprintf(f, "%ld\n", (long)getpid());
+		if (fclose(f) != 0) {
+			snprintf(errbuf, len, "pidfile %s: %s", path,
+			    strerror(errno));
+			unlink(path);
+			return (-1);
+		}
 	}
-	if ((f = fopen(path, "w")) == NULL) {
-		tqd_log(TQD_LOG_ERROR, "pidfile %s: %s", path, strerror(errno));
-		exit(1);
+	if (d->pidfile != NULL && (path == NULL ||
+	    strcmp(path, d->pidfile) != 0))
+		unlink(d->pidfile);
+	if (path == NULL || d->pidfile == NULL ||
+	    strcmp(path, d->pidfile) != 0) {
+		free(d->pidfile);
+		d->pidfile = path != NULL ? tq_xstrdup(path) : NULL;
 	}
-	fprintf(f, "%ld\n", (long)getpid());
-	fclose(f);
+	return (0);
+}
+
+/*
+ * Send the log where cfg says: syslog ([tqd] syslog), else the file
+ * [tqd] log_file, opened onto descriptor 2 so that whatever writes to
+ * stderr lands there too, else stderr as tqd found it.  At start-up, on
+ * SIGHUP, and on SIGUSR1, when logrotate has moved the file away: it is
+ * opened anew under its name.  0, or -1 with errbuf set and the log left
+ * where it was.
+ */
+int
+tqd_log_open(struct tqd *d, const struct tq_config *cfg, char *errbuf,
+    size_t len)
+{
+	const char	*path = tq_config_str(cfg, "tqd", "log_file");
+	int		 sys = (int)tq_config_int(cfg, "tqd", "syslog");
+	int		 fd;
+
+	if (*path != '\0') {
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		    0640);
+		if (fd == -1) {
+			snprintf(errbuf, len, "log_file %s: %s", path,
+			    strerror(errno));
+			return (-1);
+		}
+		fflush(stderr);
+		if (dup2(fd, STDERR_FILENO) == -1) {
+			snprintf(errbuf, len, "log_file %s: %s", path,
+			    strerror(errno));
+			close(fd);
+			return (-1);
+		}
+		close(fd);
+	} else if (d->log_file != NULL && d->stderr_fd != -1) {
+		fflush(stderr);
+		(void)dup2(d->stderr_fd, STDERR_FILENO);
+	}
+	if (tqd_syslog)
+		closelog();
+	if (sys)
+		openlog("tqd", LOG_PID, LOG_DAEMON);
+	tqd_syslog = sys;
+	free(d->log_file);
+	d->log_file = *path != '\0' ? tq_xstrdup(path) : NULL;
+	d->log_syslog = sys;
+	return (0);
 }
 
 int
@@ -296,7 +394,7 @@ main(int argc, char **argv)
 	static char	*url;	/* a copy of -u's; d.url points here */
 	struct tqd	 d;
 	struct tq_error	 err;
-	char		 errbuf[512], *pidfile;
+	char		 errbuf[512];
 	const char	*cfg_opt = NULL;
 	int		 ch, test = 0;
 
@@ -358,14 +456,15 @@ main(int argc, char **argv)
 		tq_config_free(d.cfg);
 		return (0);
 	}
-	if ((tqd_syslog = (int)tq_config_int(d.cfg, "tqd", "syslog")))
-		openlog("tqd", LOG_PID, LOG_DAEMON);
 	if ((d.c = tq_client_new_lazy(d.cfg, &err)) == NULL) {
 		fprintf(stderr, "tqd: %s\n", err.msg);
 		return (2);
 	}
-	pidfile = tq_xstrdup(tq_config_str(d.cfg, "tqd", "pidfile"));
-	tqd_pidfile(pidfile, 1);
+	d.stderr_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (tqd_log_open(&d, d.cfg, errbuf, sizeof errbuf) != 0 ||
+	    tqd_pidfile(&d, tq_config_str(d.cfg, "tqd", "pidfile"), errbuf,
+	    sizeof errbuf) != 0)
+		tqd_fatalx("%s", errbuf);
 	signal_init();
 	jobs_init(&d);
 	tqd_log(TQD_LOG_INFO, "tqd %s started as %s (namespace %s, Redis %s)",
@@ -375,8 +474,8 @@ main(int argc, char **argv)
 	loop_run(&d);
 	jobs_resign(&d);
 	tqd_log(TQD_LOG_INFO, "tqd stopped");
-	tqd_pidfile(pidfile, 0);
-	free(pidfile);
+	(void)tqd_pidfile(&d, NULL, errbuf, sizeof errbuf);
+	free(d.log_file);
 	schedule_free(d.sched, d.nsched);
 	tq_client_free(d.c);
 	tq_config_free(d.cfg);

@@ -8,8 +8,9 @@
  * promote due tasks, reclaim expired leases, pass over every queue
  * (retention, stale workers, stuck queues), fire periodic tasks (cron.c)
  * and write the metrics file (metrics.c).  Signal handlers only set flags
- * (signal.c).  [schedule NAME] sections are read by schedule.c.  All state lives in Redis; tqd can be killed at any instant
- * and restarted, and several can run at once.
+ * (signal.c).  [schedule NAME] sections are read by schedule.c.  All
+ * state lives in Redis; tqd can be killed at any instant and restarted,
+ * and several can run at once.
  */
 
 #ifndef TQD_H
@@ -57,6 +58,7 @@ struct tqd_schedule {
 	int		 max_retries;
 	int		 timeout_s;
 	int64_t		 misfire_ms;
+	int		 line;		/* of its [schedule NAME] header */
 	int64_t		 last_ms;	/* last occurrence fired (wall) */
 	int64_t		 next_ms;	/* next occurrence (wall); 0: unknown */
 };
@@ -65,7 +67,9 @@ struct tqd_schedule {
 struct tqd_queue {
 	char		*name;
 	int64_t		 stuck_since;	/* monotonic ms; 0: not stuck */
-	int		 stuck_warned;
+	int		 stuck;		/* for stuck_after: tq_queue_stuck 1 */
+	int		 stuck_warned;	/* and the leader said so */
+	long long	 sweep;		/* cursor of the unleased sweep */
 };
 
 /* A job on a repeating timer. */
@@ -88,11 +92,22 @@ struct tqd {
 	struct tq_client	*c;
 	char			 id[TQ_NAME_MAX + 1];
 
+	/*
+	 * The fence of the leader lease: leader work is done only while
+	 * the monotonic clock is short of leader_until, a margin before the
+	 * lease taken at renewed_ms (when the renewal that worked was sent)
+	 * can have expired in Redis.  A tqd frozen past it does nothing as
+	 * leader until a renewal says it still is.
+	 */
 	int			 leader;
 	long long		 epoch;
 	int64_t			 leader_until;	/* monotonic ms */
+	int64_t			 renewed_ms;	/* monotonic ms */
 	int			 redis_down;
 	int			 again;		/* the job that ran has more to do */
+	int64_t			 sooner_ms;	/* or again in this; -1: no */
+	struct tq_due_watch	*watch;		/* the promote job's wake-ups */
+	int			 watch_failed;	/* the last subscribe failed */
 	int			 marker_checked;
 	int			 server_checked; /* since the link came up */
 
@@ -116,6 +131,11 @@ struct tqd {
 	struct tqd_timer	*timers;
 	size_t			 ntimers;
 	int64_t			 started_ms;	/* wall */
+
+	char			*pidfile;	/* as written; NULL: none */
+	char			*log_file;	/* the log's file; NULL: none */
+	int			 log_syslog;	/* the log goes to syslog */
+	int			 stderr_fd;	/* stderr as tqd found it */
 };
 
 /* tqd.c */
@@ -129,9 +149,14 @@ int		 tqd_redis(struct tqd *d, int rc, const struct tq_error *err,
 
 struct tq_config *tqd_config_read(struct tqd *d, char *errbuf, size_t len);
 void		 tqd_check_server(struct tqd *d);
+int		 tqd_log_open(struct tqd *d, const struct tq_config *cfg,
+		     char *errbuf, size_t len);
+int		 tqd_pidfile(struct tqd *d, const char *path, char *errbuf,
+		     size_t len);
 
 /* schedule.c */
-int		 schedule_load(const struct tq_config *cfg,
+#define SCHEDULE_SLACK_MS	1000	/* lateness that is not a miss */
+int		 schedule_load(const struct tq_config *cfg, const char *path,
 		     struct tqd_schedule **out, size_t *n, char *errbuf,
 		     size_t len);
 void		 schedule_free(struct tqd_schedule *s, size_t n);
@@ -142,6 +167,7 @@ int		 schedule_due(const struct tqd_schedule *s, int64_t last_ms,
 void		 loop_run(struct tqd *d);
 int64_t		 loop_timeout(const struct tqd *d, int64_t now);
 void		 loop_reset_timers(struct tqd *d);
+void		 loop_wake(struct tqd *d, tqd_job_fn fn);
 
 /* signal.c */
 extern volatile sig_atomic_t signal_term;
@@ -153,6 +179,7 @@ void		 signal_drain(void);
 
 /* jobs.c */
 void		 jobs_init(struct tqd *d);
+int		 jobs_leading(struct tqd *d);
 void		 jobs_leader(struct tqd *d);
 void		 jobs_promote(struct tqd *d);
 void		 jobs_reclaim(struct tqd *d);
@@ -162,6 +189,9 @@ void		 jobs_metrics(struct tqd *d);
 void		 jobs_resign(struct tqd *d);
 int		 jobs_stats(struct tqd *d, const char *const *names, size_t n,
 		     struct tq_queue_stats *st, struct tq_error *err);
+void		 jobs_stuck_note(struct tqd *d, struct tqd_queue *q,
+		     const struct tq_queue_stats *st,
+		     const struct tq_worker_info *w, size_t nw, int64_t now);
 
 /* metrics.c */
 int		 metrics_write(struct tqd *d, const char *path);

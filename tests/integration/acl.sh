@@ -126,6 +126,9 @@ def dryrun(user, cmd):
     if '|' in cmd:
         words = cmd.split('|')
         args = words + (['return'] if cmd == 'SCRIPT|LOAD' else [])
+    elif cmd in ('PUBLISH', 'SUBSCRIBE'):
+        # A channel, not a key: the one the hint script and tqd use.
+        args = [cmd, 'tq:due'] + (['0'] if cmd == 'PUBLISH' else [])
     else:
         n = abs(info(cmd)[1]) - 1
         args = [cmd] + ['tq:{q}:t'] * n
@@ -204,18 +207,25 @@ set +f
 
 # What each role runs: its scripts, then what its programs send besides
 # (EVALSHA itself is exercised below; DRYRUN cannot parse its numkeys).
-PRODUCER_SCRIPTS="enqueue enqueue_many"
-PRODUCER_CALLS="SCRIPT|LOAD PING SADD ZADD"
-WORKER_SCRIPTS="dequeue ack ack_many fail extend release"
-WORKER_CALLS="SCRIPT|LOAD PING BLPOP ZADD HSET PEXPIRE DEL ZREM"
+# Every role also sends, on a Redis Cluster, CLUSTER SLOTS (the slot
+# map) and ASKING (a slot migrating; tests/cluster/reshard.sh meets it
+# as these users), with Sentinel ROLE (is the server named the master?),
+# and TYPE when a script meets a key of the wrong type; roles that
+# enqueue send WAIT with min_replicas_ack (tests/cluster/basic.sh runs
+# every program as its user on a cluster).
+NET_CALLS="CLUSTER|SLOTS ASKING ROLE TYPE"
+PRODUCER_SCRIPTS="enqueue enqueue_many hint"
+PRODUCER_CALLS="SCRIPT|LOAD PING SADD ZADD WAIT $NET_CALLS"
+WORKER_SCRIPTS="dequeue ack ack_many fail extend release hint"
+WORKER_CALLS="SCRIPT|LOAD PING BLPOP ZADD HSET PEXPIRE DEL ZREM $NET_CALLS"
 ADMIN_SCRIPTS="promote reclaim requeue purge trim pause resume due settle
-leader enqueue enqueue_many stats inspect findready deadlist deadfind fsck_scan
+hint leader enqueue enqueue_many stats inspect findready deadlist deadfind fsck_scan
 fsck_ready fsck_fix"
 ADMIN_CALLS="SCRIPT|LOAD PING INFO TIME SADD SMEMBERS SET GET PTTL ZADD
-ZRANGE ZREMRANGEBYSCORE HGETALL LRANGE"
+SUBSCRIBE ZRANGE ZREMRANGEBYSCORE HGETALL LRANGE WAIT $NET_CALLS"
 READONLY_SCRIPTS="stats inspect findready deadlist deadfind"
 READONLY_CALLS="SCRIPT|LOAD PING INFO TIME SMEMBERS GET PTTL ZRANGE
-HGETALL LRANGE"
+HGETALL LRANGE $NET_CALLS"
 
 all=$(ls "$SCRIPTS" | sed -n 's/\.lua$//p' | grep -vx prelude | sort |
     tr '\n' ' ')

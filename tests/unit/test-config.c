@@ -873,6 +873,37 @@ test_dump_roundtrip(void **state)
 	tq_config_free(c);
 }
 
+/*
+ * tq_config_line: the line that set a key, else its named section's
+ * header; 0 for defaults and for tq_config_set.
+ */
+static void
+test_line(void **state)
+{
+	struct tq_config	*cfg = tq_config_new();
+	struct tq_error		 err;
+
+	(void)state;
+	if (load_text(cfg, "line.conf", "[tqd]\ntick = 2s\n\n"
+	    "[schedule a]\ntype = x\n[queue q]\n[schedule b]\n"
+	    "cron = @daily\n[schedule a]\ncron = @hourly\n", &err,
+	    NULL) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(tq_config_line(cfg, "tqd", "tick"), 2);
+	assert_int_equal(tq_config_line(cfg, "tqd", "batch"), 0);
+	assert_int_equal(tq_config_line(cfg, "schedule a", "type"), 5);
+	assert_int_equal(tq_config_line(cfg, "schedule a", "cron"), 10);
+	/* Unset in its section: the first header of that section. */
+	assert_int_equal(tq_config_line(cfg, "schedule a", "payload"), 4);
+	assert_int_equal(tq_config_line(cfg, "schedule b", NULL), 7);
+	/* A section with no key makes no part, and has no line. */
+	assert_int_equal(tq_config_line(cfg, "queue q", "retry_base"), 0);
+	assert_int_equal(tq_config_line(cfg, "schedule zz", "cron"), 0);
+	assert_int_equal(tq_config_set(cfg, "tqd", "tick", "3s", &err), 0);
+	assert_int_equal(tq_config_line(cfg, "tqd", "tick"), 0);
+	tq_config_free(cfg);
+}
+
 /* Passwords, plain or in a URL, never appear in a dump. */
 static void
 test_dump_secrets(void **state)
@@ -1104,6 +1135,7 @@ main(void)
 		cmocka_unit_test(test_password_file),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_dump_roundtrip),
+		cmocka_unit_test(test_line),
 		cmocka_unit_test(test_dump_secrets),
 		cmocka_unit_test(test_sample_conf),
 		cmocka_unit_test(test_man_page),

@@ -8,8 +8,11 @@
  * the either-day rule, February 29, @every on epoch multiples, the
  * five-year horizon); daylight saving time in Europe/Paris and
  * America/New_York (a skipped time does not fire, a repeated one fires
- * once); $TZ left as it was found; time zone names; and ten thousand
- * calls in a row.  Instants are written "YYYY-MM-DD HH:MM" in UTC.
+ * once); $TZ left as it was found; time zone names; ten thousand calls
+ * in a row; and the missed-occurrence policy of daemon/schedule.c
+ * (schedule_due): the latest occurrence at most misfire_grace late fires,
+ * older ones never, none twice, and a grace of 0 still lets tqd's own
+ * lateness through.  Instants are written "YYYY-MM-DD HH:MM" in UTC.
  */
 
 #include <stdarg.h>
@@ -808,6 +811,59 @@ test_many(void **state)
 	}
 }
 
+/*
+ * schedule_due for spec, grace, last fired and now: the occurrence it
+ * fires, or 0 for none.
+ */
+static int64_t
+due(const char *spec, int64_t grace_ms, const char *last, int64_t now)
+{
+	struct tqd_schedule	s;
+	int64_t			occ;
+
+	memset(&s, 0, sizeof s);
+	s.cron = parse_ok(spec);
+	s.misfire_ms = grace_ms;
+	if (!schedule_due(&s, last != NULL ? utc(last) : 0, now, &occ))
+		return (0);
+	return (occ);
+}
+
+/* The documented missed-occurrence policy (tq.conf(5) misfire_grace). */
+static void
+test_schedule_due(void **state)
+{
+	(void)state;
+	/* On time, and a little late: fired. */
+	assert_int_equal(due("0 * * * *", MIN_MS, NULL,
+	    utc("2026-03-02 10:00")), utc("2026-03-02 10:00"));
+	assert_int_equal(due("0 * * * *", MIN_MS, NULL,
+	    utc("2026-03-02 10:00:59")), utc("2026-03-02 10:00"));
+	/* More than misfire_grace late (tqd was down): skipped. */
+	assert_int_equal(due("0 * * * *", MIN_MS, NULL,
+	    utc("2026-03-02 10:01:01")), 0);
+	/* Already fired: not again, whatever the grace. */
+	assert_int_equal(due("0 * * * *", HOUR_MS, "2026-03-02 10:00",
+	    utc("2026-03-02 10:30")), 0);
+	/* The next one, once its time comes. */
+	assert_int_equal(due("0 * * * *", MIN_MS, "2026-03-02 10:00",
+	    utc("2026-03-02 11:00:05")), utc("2026-03-02 11:00"));
+	/* Three missed within the grace: only the latest fires, once. */
+	assert_int_equal(due("0 * * * *", 4 * HOUR_MS, "2026-03-02 09:00",
+	    utc("2026-03-02 12:30")), utc("2026-03-02 12:00"));
+	assert_int_equal(due("0 * * * *", 4 * HOUR_MS, "2026-03-02 12:00",
+	    utc("2026-03-02 12:59")), 0);
+	/* A grace of 0 is tqd's own lateness, SCHEDULE_SLACK_MS, no more. */
+	assert_int_equal(due("0 * * * *", 0, NULL,
+	    utc("2026-03-02 10:00") + SCHEDULE_SLACK_MS - 1),
+	    utc("2026-03-02 10:00"));
+	assert_int_equal(due("0 * * * *", 0, NULL,
+	    utc("2026-03-02 10:00") + SCHEDULE_SLACK_MS), 0);
+	/* @every: the latest multiple, as a restarted tqd sees it. */
+	assert_int_equal(due("@every 10s", MIN_MS, "2026-03-02 10:00",
+	    utc("2026-03-02 10:00:35")), utc("2026-03-02 10:00:30"));
+}
+
 int
 main(void)
 {
@@ -825,6 +881,7 @@ main(void)
 		cmocka_unit_test(test_tz_restored),
 		cmocka_unit_test(test_check_tz),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_schedule_due),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
