@@ -32,8 +32,12 @@
  *     still pending when the wait ends stays armed for the next one.
  *   - Scripts are loaded on every node as it connects, so a pipeline
  *     never has to stop for a SCRIPT LOAD.
+ *   - A command that names no key (INFO, CONFIG GET) goes to the master
+ *     of slot 0; tq_cluster_each_master runs one on every master, for
+ *     what must hold on each (tqd's durability checks).
  */
 
+#include <assert.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -450,6 +454,37 @@ static size_t
 tq_cluster_slot_node(const struct tq_cluster *cl, unsigned slot)
 {
 	return ((size_t)cl->slots[slot] - 1);
+}
+
+int
+tq_cluster_each_master(struct tq_cluster *cl, tq_node_fn fn, void *arg,
+    struct tq_error *err)
+{
+	unsigned char	*done;
+	size_t		 s, n;
+	int		 rc = 0;
+
+	/* fn talks on the node connections, which a pipeline may hold. */
+	assert(cl->nentries == cl->head);
+	if (tq_cluster_ensure(cl, err) != 0)
+		return (-1);
+	/*
+	 * The masters are the nodes the map names.  A replica never
+	 * serves a slot in it, and a master that serves none holds no
+	 * task, so it does not count.
+	 */
+	done = tq_xcalloc(cl->nnodes, 1);
+	for (s = 0; s < TQ_CLUSTER_SLOTS && rc == 0; s++) {
+		n = tq_cluster_slot_node(cl, (unsigned)s);
+		if (done[n])
+			continue;
+		done[n] = 1;
+		if (tq_cluster_up(cl, n, err) != 0 ||
+		    fn(cl->nodes[n].conn, arg, err) != 0)
+			rc = -1;
+	}
+	free(done);
+	return (rc);
 }
 
 /*

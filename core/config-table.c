@@ -79,11 +79,12 @@ const struct tq_config_table_entry tq_config_table[] = {
 	  .type = TQ_CONFIG_INT, .dflt = "0", .min = 0, .max = 16,
 	  .help = "Replicas that must have a new task before its enqueue "
 	  "counts as done (Redis WAIT): with 1, a master that dies just "
-	  "after an enqueue cannot take the task with it, for a round trip "
-	  "more per enqueue call.  One not confirmed in replicas_timeout is "
-	  "reported as a lost link: its outcome is unknown.  Other writes "
-	  "do not wait: one lost can make a task run again, not lose it.  "
-	  "0: no waiting." },
+	  "after an enqueue takes the task with it only if a replica that "
+	  "had not confirmed is promoted, for a round trip more per enqueue "
+	  "call.  WAIT narrows the loss; it is not a consensus.  One not "
+	  "confirmed in replicas_timeout is reported as a lost link: its "
+	  "outcome is unknown.  Other writes do not wait: one lost can make "
+	  "a task run again, not lose it.  0: no waiting." },
 	{ .section = "redis", .name = "replicas_timeout",
 	  .type = TQ_CONFIG_DURATION, .dflt = "1s", .min = 1 * MSEC,
 	  .max = 1 * MINUTE,

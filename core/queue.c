@@ -480,8 +480,13 @@ tq_pending_send(struct tq_client *c, struct tq_pending *tasks, size_t n,
 	 * have it; unconfirmed, each stored task's outcome is unknown.
 	 */
 	if (tq_redis_confirm(tq_client_redis(c), &broken) != 0) {
+		/*
+		 * "Exists" as well: the task found may be the write of an
+		 * earlier attempt that no replica has either.
+		 */
 		for (i = 0; i < n; i++) {
-			if (tasks[i].error.code == TQ_OK)
+			if (tasks[i].error.code == TQ_OK ||
+			    tasks[i].error.code == TQ_EEXIST)
 				tasks[i].error = broken;
 		}
 		if (err != NULL)

@@ -20,9 +20,10 @@
  *
  * With Redis Sentinel, the server is whatever master the Sentinels name:
  * asked before every (re)connection, and checked with ROLE once
- * connected, so that after a failover the programs follow the new
- * master on their next reconnect, and a demoted one that answers
- * READONLY is left at once.
+ * connected, then asked again (an old master restarted from its own
+ * data says master for a while too), so that after a failover the
+ * programs follow the new master on their next reconnect, and a demoted
+ * one that answers READONLY is left at once.
  *
  * Configured for Redis Cluster, a struct tq_redis is a router instead
  * (cluster.c): every call below is handed to it, and it routes each
@@ -318,6 +319,33 @@ tq_redis_check_master(struct tq_redis *r, struct tq_error *err)
 	return (rc);
 }
 
+/*
+ * Ask the Sentinels again once connected and ROLE said master: a server
+ * that was master before a failover, restarted from its own data before
+ * the Sentinels could demote it, says master too, for a while.  If they
+ * name another server now, this one is not it.
+ */
+static int
+tq_redis_confirm_master(struct tq_redis *r, struct tq_error *err)
+{
+	char	*host = tq_xstrdup(r->url.host), *was = tq_xstrdup(r->address);
+	int	 port = r->url.port, rc = -1;
+
+	if (tq_redis_discover(r, err) != 0)
+		goto out;
+	if (strcmp(host, r->url.host) != 0 || port != r->url.port) {
+		tq_error_set(err, TQ_ECONN, "Redis at %s says it is master "
+		    "%s, but the Sentinels now name %s:%d: a failover under "
+		    "way?", was, r->url.master, r->url.host, r->url.port);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(host);
+	free(was);
+	return (rc);
+}
+
 static int
 tq_redis_connect(struct tq_redis *r, struct tq_error *err)
 {
@@ -364,7 +392,8 @@ tq_redis_connect(struct tq_redis *r, struct tq_error *err)
 		if (tq_redis_handshake(r, 2, argv, err) != 0)
 			goto fail;
 	}
-	if (r->url.master != NULL && tq_redis_check_master(r, err) != 0)
+	if (r->url.master != NULL && (tq_redis_check_master(r, err) != 0 ||
+	    tq_redis_confirm_master(r, err) != 0))
 		goto fail;
 	r->backoff_ms = TQ_BACKOFF_FIRST_MS;
 	r->retry_at_ms = 0;
@@ -496,6 +525,21 @@ void
 tq_redis_mark_write(struct tq_redis *r)
 {
 	r->unconfirmed = 1;
+}
+
+int
+tq_redis_each_master(struct tq_redis *r, tq_node_fn fn, void *arg,
+    struct tq_error *err)
+{
+	if (r->cl != NULL)
+		return (tq_cluster_each_master(r->cl, fn, arg, err));
+	return (fn(r, arg, err));
+}
+
+int
+tq_redis_is_cluster(const struct tq_redis *r)
+{
+	return (r->cl != NULL);
 }
 
 /* Load every script (a cluster node, just connected). */

@@ -290,6 +290,18 @@ int		 tq_redis_blpop(struct tq_redis *r, const char *const *keys,
 int		 tq_redis_confirm(struct tq_redis *r, struct tq_error *err);
 void		 tq_redis_mark_write(struct tq_redis *r);
 /*
+ * Run fn on the connection to each master: every master of a Redis
+ * Cluster (tq_cluster_each_master), else r itself.  For the commands
+ * that name no key, which a cluster router sends to one node alone
+ * (INFO, CONFIG GET).  The first fn to fail stops the round: -1.
+ */
+typedef int	(*tq_node_fn)(struct tq_redis *node, void *arg,
+		    struct tq_error *err);
+int		 tq_redis_each_master(struct tq_redis *r, tq_node_fn fn,
+		     void *arg, struct tq_error *err);
+/* Whether r routes over a Redis Cluster. */
+int		 tq_redis_is_cluster(const struct tq_redis *r);
+/*
  * For cluster.c: one node's connection, with the settings (timeouts,
  * credentials) of proto; with preload it loads every script whenever it
  * connects.  And its pipeline by hand: formatted commands appended
@@ -341,6 +353,12 @@ int		 tq_cluster_redirect(const char *msg, unsigned *slot,
 const char	*tq_cluster_address(const struct tq_cluster *cl);
 unsigned	 tq_cluster_generation(const struct tq_cluster *cl);
 int		 tq_cluster_ensure(struct tq_cluster *cl, struct tq_error *err);
+/*
+ * fn on the connection to each master of the slot map (loaded first if
+ * need be), in the order of their first slots; not during a pipeline.
+ */
+int		 tq_cluster_each_master(struct tq_cluster *cl, tq_node_fn fn,
+		     void *arg, struct tq_error *err);
 redisReply	*tq_cluster_command(struct tq_cluster *cl, struct tq_error *err,
 		     int argc, const char **argv, const size_t *lens);
 redisReply	*tq_cluster_eval(struct tq_cluster *cl, int script, int nkeys,

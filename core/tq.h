@@ -652,7 +652,10 @@ void		 tq_leader_seen_done(struct tq_leader_seen *ls);
 int		 tq_marker(struct tq_client *c, int *created,
 		     struct tq_error *err);
 
-/* What the Redis server says of itself (tqd's warnings, tqtop's header). */
+/*
+ * What the Redis server says of itself (tqd's warnings, tqtop's header);
+ * on a cluster, the master of slot 0.
+ */
 struct tq_server_info {
 	char		 version[32];
 	long long	 used_memory;
@@ -661,8 +664,18 @@ struct tq_server_info {
 	int		 appendonly;
 	char		 appendfsync[16];	/* "" when CONFIG is refused */
 	int64_t		 time_ms;		/* the server's clock */
+	char		 address[128];		/* whose: host:port */
 };
 int		 tq_server_info(struct tq_client *c, struct tq_server_info *out,
+		     struct tq_error *err);
+/*
+ * The same of every master: of each master of a Redis Cluster (in the
+ * order of their first hash slots), else of the one server.  *infos is
+ * new (free(3) it), *n records long.  -1 when one of them did not
+ * answer.
+ */
+int		 tq_server_info_all(struct tq_client *c,
+		     struct tq_server_info **infos, size_t *n,
 		     struct tq_error *err);
 
 int		 tq_pause(struct tq_client *c, const char *queue,

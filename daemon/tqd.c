@@ -268,34 +268,44 @@ tqd_config_path(const char *opt)
  * Loud warnings about settings that break "nothing lost", at start-up
  * and again each time the link to Redis comes back (jobs_scan): a Redis
  * down at start-up is checked once it answers, and a restarted or
- * failed-over one may not be configured as the old one was.
+ * failed-over one may not be configured as the old one was.  On a
+ * cluster, every master: each holds the tasks of its own queues.
  */
 void
 tqd_check_server(struct tqd *d)
 {
-	struct tq_server_info	info;
-	struct tq_error		err;
+	struct tq_server_info	*v, *info;
+	struct tq_error		 err;
+	size_t			 n, i;
 
-	if (tqd_redis(d, tq_server_info(d->c, &info, &err), &err,
+	if (tqd_redis(d, tq_server_info_all(d->c, &v, &n, &err), &err,
 	    "server info") != 0)
 		return;
 	d->server_checked = 1;
-	tqd_log(TQD_LOG_INFO, "Redis %s at %s", info.version,
-	    tq_client_address(d->c));
-	if (info.maxmemory_policy[0] != '\0' &&
-	    strcmp(info.maxmemory_policy, "noeviction") != 0)
-		tqd_log(TQD_LOG_WARN, "Redis maxmemory-policy is %s: Redis may "
-		    "evict task data and leases, losing tasks; set "
-		    "maxmemory-policy noeviction", info.maxmemory_policy);
-	if (!info.appendonly)
-		tqd_log(TQD_LOG_WARN, "Redis appendonly is off: a Redis restart "
-		    "loses every task written since the last snapshot; set "
-		    "appendonly yes");
-	else if (strcmp(info.appendfsync, "always") != 0 &&
-	    info.appendfsync[0] != '\0')
-		tqd_log(TQD_LOG_WARN, "Redis appendfsync is %s: a crash of the "
-		    "Redis host may lose up to a second of acknowledged "
-		    "tasks; appendfsync always loses none", info.appendfsync);
+	for (i = 0; i < n; i++) {
+		info = &v[i];
+		tqd_log(TQD_LOG_INFO, "Redis %s at %s", info->version,
+		    info->address);
+		if (info->maxmemory_policy[0] != '\0' &&
+		    strcmp(info->maxmemory_policy, "noeviction") != 0)
+			tqd_log(TQD_LOG_WARN, "Redis maxmemory-policy is %s: "
+			    "Redis may evict task data and leases, losing "
+			    "tasks; set maxmemory-policy noeviction (Redis at "
+			    "%s)", info->maxmemory_policy, info->address);
+		if (!info->appendonly)
+			tqd_log(TQD_LOG_WARN, "Redis appendonly is off: a "
+			    "Redis restart loses every task written since the "
+			    "last snapshot; set appendonly yes (Redis at %s)",
+			    info->address);
+		else if (strcmp(info->appendfsync, "always") != 0 &&
+		    info->appendfsync[0] != '\0')
+			tqd_log(TQD_LOG_WARN, "Redis appendfsync is %s: a "
+			    "crash of the Redis host may lose up to a second "
+			    "of acknowledged tasks; appendfsync always loses "
+			    "none (Redis at %s)", info->appendfsync,
+			    info->address);
+	}
+	free(v);
 }
 
 /*

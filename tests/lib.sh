@@ -20,10 +20,21 @@
 #   TQ_CONFIG               an empty config file, so /etc/tq.conf and the
 #                           caller's environment cannot leak into a test
 #   REDIS_SOCK, TQ_REDIS_URL, REDIS_PID   after redis_start
+#   REDIS_WHERE                  after redis_start: the [redis] line that
+#                                names the server in a configuration file
 #
 # Functions:
 #   redis_start / redis_stop     the private server
 #   rcli ARGS...                 redis-cli on the private server
+#   rdbsize                      how many keys the server holds
+#
+# With TQ_TEST_CLUSTER set (tests/cluster/integration.sh runs a script so)
+# to the host:port,... of a Redis Cluster's masters, redis_start starts
+# nothing and points TQ_REDIS_URL at that cluster, rcli follows
+# redirections (redis-cli -c), rdbsize adds the masters up, and
+# redis_stop SIGTERMs $TQ_TEST_CLUSTER_PIDS and waits until no master
+# answers.  A script that works on keys of several slots in one redis-cli
+# command cannot run so.
 #   lib_exe PATH                 the binary to run for a built program
 #   kill_at_exit PID             kill PID (TERM, then KILL) at exit
 #   run CMD...                   run CMD; set $out, $err (text, final
@@ -128,7 +139,14 @@ redis_start() {
 	if [ -z "$REDIS_CLI" ] || [ ! -x "$REDIS_CLI" ]; then
 		bail "redis-cli not found (apt-get install redis-tools)"
 	fi
+	if [ -n "${TQ_TEST_CLUSTER:-}" ]; then
+		TQ_REDIS_URL=redis-cluster://$TQ_TEST_CLUSTER
+		REDIS_WHERE="cluster = $TQ_TEST_CLUSTER"
+		export TQ_REDIS_URL
+		return
+	fi
 	REDIS_SOCK=$TQ_TESTDIR/redis.sock
+	REDIS_WHERE="socket = $REDIS_SOCK"
 	"$REDIS_SERVER" --port 0 --unixsocket "$REDIS_SOCK" --save '' \
 	    --appendonly no --daemonize no --dir "$TQ_TESTDIR" \
 	    --logfile "$TQ_TESTDIR/redis.log" </dev/null &
@@ -150,6 +168,15 @@ redis_start() {
 }
 
 redis_stop() {
+	if [ -n "${TQ_TEST_CLUSTER:-}" ]; then
+		# shellcheck disable=SC2086
+		kill $TQ_TEST_CLUSTER_PIDS 2>/dev/null
+		# Not our children: gone once no master answers.
+		wait_until 10 sh -c "for n in \$(echo '$TQ_TEST_CLUSTER' |
+		    tr , ' '); do ! '$REDIS_CLI' -h \${n%:*} -p \${n##*:} \
+		    ping >/dev/null 2>&1 || exit 1; done"
+		return
+	fi
 	if [ -n "$REDIS_PID" ]; then
 		kill "$REDIS_PID" 2>/dev/null
 		wait "$REDIS_PID" 2>/dev/null
@@ -158,7 +185,25 @@ redis_stop() {
 }
 
 rcli() {
-	"$REDIS_CLI" -s "$REDIS_SOCK" "$@"
+	if [ -n "${TQ_TEST_CLUSTER:-}" ]; then
+		_n=${TQ_TEST_CLUSTER%%,*}
+		"$REDIS_CLI" -c -h "${_n%:*}" -p "${_n##*:}" "$@"
+	else
+		"$REDIS_CLI" -s "$REDIS_SOCK" "$@"
+	fi
+}
+
+rdbsize() {
+	if [ -z "${TQ_TEST_CLUSTER:-}" ]; then
+		rcli dbsize
+		return
+	fi
+	_sum=0
+	for _n in $(echo "$TQ_TEST_CLUSTER" | tr , ' '); do
+		_sum=$((_sum + $("$REDIS_CLI" -h "${_n%:*}" -p "${_n##*:}" \
+		    dbsize)))
+	done
+	echo "$_sum"
 }
 
 run() {

@@ -16,15 +16,49 @@
 #   cluster_port_of KEY     the port of the master serving KEY's slot
 #   cluster_pid PORT        the pid of the node on PORT
 #   cluster_wait_ok         until every live node says cluster_state:ok
+#   cluster_masters         the ports of the masters now
+#   cluster_stat PORT NAME  a figure of the node's INFO commandstats or
+#                           errorstats (cmdstat_asking, errorstat_MOVED)
+#   cluster_watch NAME PATH...
+#                           in the background, note in $T/NAME.watch each
+#                           time the files PATH (or those in the
+#                           directories PATH) grow: a ledger, done files
+#   cluster_unwatch         stop every cluster_watch
+#   cluster_pause NAME T0   the longest time in ms without growth that
+#                           ended after T0 (ms since the epoch; "none"
+#                           when nothing grew after T0)
+#   cluster_lines FILE      its line count (0 when missing)
+#   cluster_alive PID       whether PID runs (not a zombie)
+#   cluster_stop DESC PID [SECS]
+#                           SIGTERM a program this shell started; a TAP
+#                           point: it exits 0 within SECS (default 20)
+#   cluster_ledger NAME QUEUE LEDGER DIR [LOSS]
+#                           check.py: sets c_NAME for each figure; TAP
+#                           points for nothing pending, a reason for every
+#                           dead task, tq fsck clean and, unless LOSS is
+#                           "measure", nothing acknowledged lost
+#   cluster_acl_users PORTS...
+#                           docs/SECURITY.md's four ACL users on each node,
+#                           a random password each; $T/ROLE.pw, and
+#                           $T/ROLE.conf with [redis] url, user and
+#                           password_file (TQ_REDIS_URL); again on a node
+#                           that restarted, with the same passwords
+#   cluster_acl_refused PORTS...
+#                           what ACL LOG of those nodes shows refused to
+#                           our users, but CONFIG GET (left out on purpose)
+#   cluster_finish          a TAP point: no program's log ($T/*.log, *.err,
+#                           *.out) holds an ASan/UBSan/LSan report; finish
 #
 # Nodes listen on 127.0.0.1 only; their files live in the scratch
 # directory and go with it.  Timings are short (cluster-node-timeout
-# 1000 ms) so that a failover takes a second or two.
+# 1000 ms) so that a failover takes a second or two, and a master sends
+# a new replica its data at once (repl-diskless-sync-delay 0, not 5 s).
 
 . "${TQ_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 
 CL_PORTS=
 CL_SEEDS=
+CL_WATCHERS=
 CL_NODE_TIMEOUT=${CL_NODE_TIMEOUT:-1000}
 
 # N free ports p with p + 10000 free as well (the cluster bus).
@@ -77,6 +111,7 @@ cluster_node_start() {
 	    --cluster-enabled yes --cluster-config-file nodes.conf \
 	    --cluster-node-timeout "$CL_NODE_TIMEOUT" --save '' \
 	    --appendonly "${CL_APPENDONLY:-no}" --appendfsync always \
+	    --repl-diskless-sync-delay 0 \
 	    --dir "$_d" --logfile "$_d/log" --daemonize no \
 	    </dev/null >/dev/null 2>&1) &
 	echo $! >"$_d/pid"
@@ -108,11 +143,19 @@ cluster_start() {
 		cluster_node_start "$_p"
 		_all="$_all 127.0.0.1:$_p"
 	done
-	# shellcheck disable=SC2086
-	"$REDIS_CLI" --cluster create $_all --cluster-replicas "$_r" \
-	    --cluster-yes >"$TQ_TESTDIR/create.log" 2>&1 ||
-	    bail "redis-cli --cluster create failed: $(tail -n 3 \
-	    "$TQ_TESTDIR/create.log")"
+	# redis-cli --cluster create wants three masters at least; one
+	# master alone (bench/cluster's baseline) takes every slot itself.
+	if [ "$_m" -eq 1 ] && [ "$_r" -eq 0 ]; then
+		ccli "$CL_PORTS" cluster addslotsrange 0 16383 \
+		    >"$TQ_TESTDIR/create.log" 2>&1 ||
+		    bail "CLUSTER ADDSLOTSRANGE failed"
+	else
+		# shellcheck disable=SC2086
+		"$REDIS_CLI" --cluster create $_all --cluster-replicas "$_r" \
+		    --cluster-yes >"$TQ_TESTDIR/create.log" 2>&1 ||
+		    bail "redis-cli --cluster create failed: $(tail -n 3 \
+		    "$TQ_TESTDIR/create.log")"
+	fi
 	cluster_wait_ok
 	CL_SEEDS=
 	for _p in $(cluster_masters); do
@@ -161,26 +204,177 @@ for line in sys.stdin:
 CHAOS=$(lib_exe "$TQ_BUILDDIR/tests/chaos/chaos")
 CHECK="$PYTHON $TQ_SRCDIR/tests/chaos/check.py"
 
-# cluster_migrate SLOT FROM TO: move one slot between masters by hand,
-# as redis-cli --cluster reshard does, a few keys at a time so that
-# clients meet ASK (and TRYAGAIN) on the way and MOVED afterwards.
-cluster_migrate() {
-	_slot=$1
-	_from=$2
-	_to=$3
-	_fid=$(ccli "$_from" cluster myid)
-	_tid=$(ccli "$_to" cluster myid)
-	ccli "$_to" cluster setslot "$_slot" importing "$_fid" >/dev/null
-	ccli "$_from" cluster setslot "$_slot" migrating "$_tid" >/dev/null
-	while :; do
-		_keys=$(ccli "$_from" cluster getkeysinslot "$_slot" 5)
-		[ -n "$_keys" ] || break
-		# shellcheck disable=SC2086
-		ccli "$_from" migrate 127.0.0.1 "$_to" "" 0 5000 keys $_keys \
-		    >/dev/null
-		sleep 0.05
+# cluster_stat PORT NAME: a calls= or count= figure of the node's INFO
+# commandstats or errorstats (cmdstat_asking, errorstat_MOVED, ...), 0
+# when absent.  Redirections are proved by the nodes' own counters.
+cluster_stat() {
+	ccli "$1" info all 2>/dev/null | tr -d '\r' | sed -n \
+	    "s/^$2:\(calls\|count\)=\([0-9]*\).*/\2/p" | head -n 1 |
+	    grep . || echo 0
+}
+
+cluster_watch() {
+	_name=$1
+	shift
+	"$PYTHON" -c '
+import os, sys, time
+out, paths = sys.argv[1], sys.argv[2:]
+def size():
+    n = 0
+    for p in paths:
+        try:
+            names = [os.path.join(p, f) for f in os.listdir(p)] \
+                if os.path.isdir(p) else [p]
+        except OSError:
+            continue
+        for f in names:
+            try:
+                n += os.stat(f).st_size
+            except OSError:
+                pass
+    return n
+last = -1
+with open(out, "a") as f:
+    while True:
+        s = size()
+        if s != last:
+            f.write("%d %d\n" % (time.time() * 1000, s))
+            f.flush()
+            last = s
+        time.sleep(0.01)
+' "$TQ_TESTDIR/$_name.watch" "$@" &
+	kill_at_exit $!
+	CL_WATCHERS="$CL_WATCHERS $!"
+}
+
+cluster_unwatch() {
+	for _w in $CL_WATCHERS; do
+		kill "$_w" 2>/dev/null
+		wait "$_w" 2>/dev/null
 	done
-	for _p in $(cluster_masters); do
-		ccli "$_p" cluster setslot "$_slot" node "$_tid" >/dev/null
+	CL_WATCHERS=
+}
+
+cluster_pause() {
+	"$PYTHON" -c '
+import sys
+t0 = int(sys.argv[2])
+ts = [int(l.split()[0]) for l in open(sys.argv[1]) if l.strip()][1:]
+gaps = [b - a for a, b in zip(ts, ts[1:]) if b > t0]
+print(max(gaps) if gaps else "none")
+' "$TQ_TESTDIR/$1.watch" "$2"
+}
+
+cluster_lines() {
+	if [ -f "$1" ]; then
+		wc -l <"$1" | tr -d ' '
+	else
+		echo 0
+	fi
+}
+
+# Whether pid $1 runs (a zombie does not).
+cluster_alive() {
+	_st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
+	[ -n "$_st" ] && [ "$_st" != Z ] && [ "$_st" != X ]
+}
+
+cluster_stop() {
+	_desc=$1
+	_pid=$2
+	_i=0
+	kill -TERM "$_pid" 2>/dev/null
+	while cluster_alive "$_pid" && [ $_i -lt $((${3:-20} * 10)) ]; do
+		sleep 0.1
+		_i=$((_i + 1))
 	done
+	if cluster_alive "$_pid"; then
+		kill -9 "$_pid" 2>/dev/null
+		wait "$_pid" 2>/dev/null
+		tap_fail "$_desc stops on SIGTERM" \
+		    "still running after ${3:-20} s: killed"
+		return
+	fi
+	wait "$_pid"
+	tap_is "$_desc stops on SIGTERM with status 0" 0 $?
+}
+
+cluster_ledger() {
+	_name=$1
+	$CHECK "$TQ" "$2" "$3" "$4" >"$TQ_TESTDIR/$_name.check" \
+	    2>"$TQ_TESTDIR/$_name.check.err"
+	c_acked= c_completed= c_completions= c_duplicates= c_dup_ids=
+	c_dead= c_dead_noreason= c_pending= c_lost= c_unacked_done= c_fsck=
+	for _kv in $(cat "$TQ_TESTDIR/$_name.check"); do
+		case ${_kv%%=*} in
+		acked|completed|completions|duplicates|dup_ids|dead|\
+		dead_noreason|pending|lost|unacked_done|fsck)
+			eval "c_${_kv%%=*}=\${_kv#*=}"
+			;;
+		esac
+	done
+	head -n 5 "$TQ_TESTDIR/$_name.check.err" | while read -r _l; do
+		diag "$_l"
+	done
+	if [ "${5:-}" = measure ]; then
+		tap_ok "$_name: the loss is measured ($c_lost)" \
+		    test -n "$c_lost"
+	else
+		tap_is "$_name: no acknowledged task lost" 0 "$c_lost"
+	fi
+	tap_is "$_name: none left pending" 0 "$c_pending"
+	tap_is "$_name: every dead task has a reason" 0 "$c_dead_noreason"
+	tap_is "$_name: tq fsck is clean" clean "$c_fsck"
+}
+
+cluster_acl_users() {
+	_doc=$TQ_SRCDIR/docs/SECURITY.md
+	grep '^user tq-' "$_doc" >"$TQ_TESTDIR/users.acl"
+	[ "$(grep -c . "$TQ_TESTDIR/users.acl")" -eq 4 ] ||
+	    bail "$_doc: not four ACL users"
+	for _r in producer worker admin readonly; do
+		# Again on a node that restarted: the same passwords.
+		[ -f "$TQ_TESTDIR/$_r.pw" ] && continue
+		od -An -N16 -tx1 /dev/urandom | tr -d ' \n' \
+		    >"$TQ_TESTDIR/$_r.pw"
+		chmod 600 "$TQ_TESTDIR/$_r.pw"
+		printf '[redis]\nurl = %s\nuser = tq-%s\npassword_file = %s\n' \
+		    "$TQ_REDIS_URL" "$_r" "$TQ_TESTDIR/$_r.pw" \
+		    >"$TQ_TESTDIR/$_r.conf"
+		chmod 600 "$TQ_TESTDIR/$_r.conf"
+	done
+	set -f
+	while read -r _ _name _rules; do
+		_r=${_name#tq-}
+		_rules=$(printf '%s' "$_rules" |
+		    sed "s/>[A-Z_]*PASSWORD/>$(cat "$TQ_TESTDIR/$_r.pw")/")
+		for _p in "$@"; do
+			# shellcheck disable=SC2086
+			[ "$(ccli "$_p" acl setuser "$_name" $_rules)" = OK ] ||
+			    bail "ACL SETUSER $_name refused on node $_p"
+		done
+	done <"$TQ_TESTDIR/users.acl"
+	set +f
+}
+
+cluster_acl_refused() {
+	for _p in "$@"; do
+		ccli "$_p" acl log 128 | awk -v node="$_p" '
+		    prev == "reason" { why = $0 }
+		    prev == "object" { obj = $0 }
+		    prev == "username" && obj != "config|get" {
+			print node ": " $0 " " why " " obj }
+		    { prev = $0 }'
+	done
+}
+
+cluster_finish() {
+	_san=$(grep -l 'AddressSanitizer\|LeakSanitizer\|runtime error:' \
+	    "$TQ_TESTDIR"/*.log "$TQ_TESTDIR"/*.err "$TQ_TESTDIR"/*.out \
+	    2>/dev/null)
+	tap_is "no sanitizer report in the programs' logs" "" "$_san"
+	# shellcheck disable=SC2086
+	[ -n "$_san" ] && diag "$(grep -h -A 20 'Sanitizer\|runtime error:' \
+	    $_san | head -n 60)"
+	finish
 }

@@ -140,12 +140,12 @@ tap_is "defaults: priority 0, max_retries 3, timeout 30 (the worker's)" \
     "[0, 3, 30, true]" "$(printf '%s' "$out" | jsonq \
     '[d["priority"], d["max_retries"], d["timeout"], d["timeout_default"]]')"
 
-keys_before=$(rcli dbsize)
+keys_before=$(rdbsize)
 run "$TQ" enqueue badq '{"to":'
 tap_is "bad JSON: 1" 1 "$status"
 tap_like "bad JSON is reported" \
     "^tq: enqueue: payload is not valid JSON" "$err"
-tap_is "bad JSON writes no key" "$keys_before" "$(rcli dbsize)"
+tap_is "bad JSON writes no key" "$keys_before" "$(rdbsize)"
 tap_is "bad JSON does not register the queue" 0 \
     "$(rcli sismember tq:queues badq)"
 tap_status "a bad type name: 1" 1 "$TQ" enqueue 'bad{type}'
@@ -155,7 +155,7 @@ tap_status "-p -1: 1" 1 "$TQ" enqueue -p -1 badq
 tap_status "--max-retries -1: 1" 1 "$TQ" enqueue --max-retries -1 badq
 tap_status "--timeout 0 (a task with no timeout has none given): 2" 2 \
     "$TQ" enqueue --timeout 0 badq
-tap_is "refused tasks write no key" "$keys_before" "$(rcli dbsize)"
+tap_is "refused tasks write no key" "$keys_before" "$(rdbsize)"
 
 run "$TQ" enqueue -p 9 --max-retries 7 --timeout 2m --id opts-1 -q o email
 tap_is "-p 9 --max-retries 7 --timeout 2m: 0" 0 "$status"
@@ -226,7 +226,7 @@ printf '{"type":"a"}\n{"type":"a"}\n' |
     "$TQ" enqueue --batch -q gen >"$TQ_TESTDIR/ids"
 tap_is "--batch makes UUIDs" 2 "$(grep -Ec "$UUID_RE" "$TQ_TESTDIR/ids")"
 
-keys_before=$(rcli dbsize)
+keys_before=$(rdbsize)
 printf '%s\n' '{"type":"x","id":"n1"}' '{"type":"x","id":"n2"}' \
     '{"type":"x","id":"n3","priority":12}' '{"type":"x","id":"n4"}' \
     >"$TQ_TESTDIR/bad.jsonl"
@@ -235,7 +235,7 @@ tap_is "--batch with a bad line 3: 1" 1 "$status"
 tap_like "the bad line is named" "^tq: enqueue: line 3: priority 12" "$err"
 tap_is "a bad line enqueues nothing (no output)" "" "$out"
 tap_is "a bad line enqueues nothing (no key)" "$keys_before" \
-    "$(rcli dbsize)"
+    "$(rdbsize)"
 tap_is "a bad line enqueues nothing (no queue)" 0 \
     "$(rcli sismember tq:queues nothing)"
 printf '%s\n' '{"type":"x"}' 'nope' '{"type":"x","colour":1}' \
@@ -480,7 +480,8 @@ wait $wpid
 run "$TQ" workers
 tap_is "a worker that stops leaves the registry" "" \
     "$(printf '%s' "$out" | grep -- "-$wpid-")"
-rcli del tq:workers tq:worker:ghost-1-0badf00d >/dev/null
+rcli del tq:workers >/dev/null
+rcli del tq:worker:ghost-1-0badf00d >/dev/null
 
 # ---------------------------------------------- namespaces and config
 "$TQ" -n other enqueue -q elsewhere x >/dev/null
@@ -494,7 +495,7 @@ tap_is "-c reads redis.namespace" "elsewhere" \
     "$("$TQ" -c "$TQ_TESTDIR/ns.conf" queues)"
 tap_is "TQ_CONFIG is read" "elsewhere" \
     "$(TQ_CONFIG=$TQ_TESTDIR/ns.conf "$TQ" queues)"
-printf '[redis]\nsocket = %s\n' "$REDIS_SOCK" >"$TQ_TESTDIR/sock.conf"
+printf '[redis]\n%s\n' "$REDIS_WHERE" >"$TQ_TESTDIR/sock.conf"
 tap_is "the config file says where Redis is" "elsewhere" \
     "$(TQ_REDIS_URL= "$TQ" -n other -c "$TQ_TESTDIR/sock.conf" queues)"
 tap_is "-u beats TQ_REDIS_URL" "elsewhere" \
