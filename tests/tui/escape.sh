@@ -11,23 +11,13 @@
 # or overwritten, and batch output must hold no control byte.
 
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.sh"
 
-command -v tmux >/dev/null 2>&1 || bail "tmux not found (scripts/deps)"
-TQTOP=$(lib_exe "$TQ_BUILDDIR/tqtop")
-[ -x "$TQTOP" ] || bail "$TQTOP not built (run make)"
-TMUX_SOCK=tqtest-esc-$$
-trap 'tmux -L "$TMUX_SOCK" kill-server 2>/dev/null; lib_cleanup' EXIT
+tui_init escape
 
 redis_start
 
-tm() {
-	tmux -L "$TMUX_SOCK" "$@"
-}
-
-screen() {
-	tm capture-pane -p -t tq
-}
-
+# Fixed strings, not lib.sh's regexes: the forged text is full of them.
 shows() {
 	screen | grep -qF -- "$1"
 }

@@ -13,29 +13,11 @@
 # view keeps a filter of its own.
 
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.sh"
 
-command -v tmux >/dev/null 2>&1 || bail "tmux not found (scripts/deps)"
-TQTOP=$(lib_exe "$TQ_BUILDDIR/tqtop")
-TMUX_SOCK=tqtest-$$
-trap 'tmux -L "$TMUX_SOCK" kill-server 2>/dev/null; lib_cleanup' EXIT
+tui_init filter
 
 redis_start
-
-tm() {
-	tmux -L "$TMUX_SOCK" "$@"
-}
-
-screen() {
-	tm capture-pane -p -t tq
-}
-
-shows() {
-	screen | grep -Eq -- "$1"
-}
-
-stat_of() {
-	"$TQ" stats --json "$1" | jsonq "d['queues']['$1']['$2']"
-}
 
 plan 19
 

@@ -13,35 +13,11 @@
 # that PgUp and Home arrive as keys and not as an Esc and three letters.
 
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.sh"
 
-command -v tmux >/dev/null 2>&1 || bail "tmux not found (scripts/deps)"
-TQTOP=$(lib_exe "$TQ_BUILDDIR/tqtop")
-[ -x "$TQTOP" ] || bail "$TQTOP not built (run make)"
-TMUX_SOCK=tqtest-keys-$$
-trap 'tmux -L "$TMUX_SOCK" kill-server 2>/dev/null; lib_cleanup' EXIT
+tui_init keys
 
 redis_start
-
-tm() {
-	tmux -L "$TMUX_SOCK" "$@"
-}
-
-screen() {
-	tm capture-pane -p -t tq
-}
-
-shows() {
-	screen | grep -Eq -- "$1"
-}
-
-# The line of the screen that matches $1.
-line_of() {
-	screen | grep -E -- "$1" | head -n 1
-}
-
-stat_of() {
-	"$TQ" stats --json "$1" | jsonq "d['queues']['$1']['$2']"
-}
 
 enqueue() {
 	"$TQ" enqueue -q "$1" t '{}' >/dev/null || bail "tq enqueue failed"

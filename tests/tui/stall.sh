@@ -16,11 +16,9 @@
 # confirms.
 
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.sh"
 
-command -v tmux >/dev/null 2>&1 || bail "tmux not found (scripts/deps)"
-TQTOP=$(lib_exe "$TQ_BUILDDIR/tqtop")
-[ -x "$TQTOP" ] || bail "$TQTOP not built (run make)"
-TMUX_SOCK=tqtest-stall-$$
+tui_init stall
 # A stopped Redis cannot die of lib_cleanup's TERM: continue it first.
 trap 'tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
     [ -n "$REDIS_PID" ] && kill -CONT "$REDIS_PID" 2>/dev/null
@@ -28,22 +26,6 @@ trap 'tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
 
 redis_start
 printf '[redis]\ncommand_timeout = 4s\n' >"$TQ_CONFIG"
-
-tm() {
-	tmux -L "$TMUX_SOCK" "$@"
-}
-
-screen() {
-	tm capture-pane -p -t tq
-}
-
-shows() {
-	screen | grep -Eq -- "$1"
-}
-
-stat_of() {
-	"$TQ" stats --json "$1" | jsonq "d['queues']['$1']['$2']"
-}
 
 now_ms() {
 	"$PYTHON" -c 'import time; print(int(time.time() * 1000))'

@@ -16,28 +16,13 @@
 # renewal is older than itself, marked STALE.
 
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.sh"
 
-command -v tmux >/dev/null 2>&1 || bail "tmux not found (scripts/deps)"
-TQTOP=$(lib_exe "$TQ_BUILDDIR/tqtop")
+tui_init term
 TQD=$(lib_exe "$TQ_BUILDDIR/tqd")
-[ -x "$TQTOP" ] || bail "$TQTOP not built (run make)"
 [ -x "$TQD" ] || bail "$TQD not built (run make)"
-TMUX_SOCK=tqtest-term-$$
-trap 'tmux -L "$TMUX_SOCK" kill-server 2>/dev/null; lib_cleanup' EXIT
 
 redis_start
-
-tm() {
-	tmux -L "$TMUX_SOCK" "$@"
-}
-
-screen() {
-	tm capture-pane -p -t tq
-}
-
-shows() {
-	screen | grep -Eq -- "$1"
-}
 
 bar() {
 	screen | tail -n 1

@@ -13,26 +13,11 @@
 # (disconnected, keys still work, reconnects) and quitting.
 
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.sh"
 
-command -v tmux >/dev/null 2>&1 || bail "tmux not found (scripts/deps)"
-TQTOP=$(lib_exe "$TQ_BUILDDIR/tqtop")
-TMUX_SOCK=tqtest-$$
-trap 'tmux -L "$TMUX_SOCK" kill-server 2>/dev/null; lib_cleanup' EXIT
+tui_init tqtop
 
 redis_start
-
-tm() {
-	tmux -L "$TMUX_SOCK" "$@"
-}
-
-screen() {
-	tm capture-pane -p -t tq
-}
-
-# Whether the screen matches the extended regex $1.
-shows() {
-	screen | grep -Eq -- "$1"
-}
 
 # Start tqtop in a fresh session "tq"; the shell stays after it exits.
 start_tqtop() {
@@ -44,10 +29,6 @@ start_tqtop() {
 	    LD_LIBRARY_PATH='$LD_LIBRARY_PATH' TQ_REDIS_URL='$TQ_REDIS_URL' \
 	    TQ_CONFIG='$TQ_CONFIG' '$TQTOP' -d 0.3 $*; \
 	    echo TQTOP-EXITED \$?; sleep 60"
-}
-
-stat_of() {
-	"$TQ" stats --json "$1" | jsonq "d['queues']['$1']['$2']"
 }
 
 plan 24
