@@ -73,51 +73,24 @@ tq_leader(struct tq_client *c, const char *id, int64_t ttl_ms, int resign,
 	return (rc);
 }
 
+/* The first three figures of tq_leader_seen: one pipeline for both. */
 int
 tq_leader_holder(struct tq_client *c, char **id, long long *epoch,
     int64_t *ttl_ms, struct tq_error *err)
 {
-	struct tq_redis	*r = tq_client_redis(c);
-	const char	*argv[2];
-	char		*k0, *k1;
-	redisReply	*rep[3] = { NULL, NULL, NULL };
-	int		 i, rc = -1;
+	struct tq_leader_seen	ls;
 
 	*id = NULL;
 	*epoch = 0;
 	*ttl_ms = 0;
-	if (tq_redis_ensure(r, err) != 0)
+	if (tq_leader_seen(c, &ls, err) != 0)
 		return (-1);
-	k0 = tq_key_leader(tq_client_namespace(c), 0);
-	k1 = tq_key_leader(tq_client_namespace(c), 1);
-	argv[0] = "GET";
-	argv[1] = k0;
-	tq_redis_append(r, 2, argv, NULL);
-	argv[1] = k1;
-	tq_redis_append(r, 2, argv, NULL);
-	argv[0] = "PTTL";
-	argv[1] = k0;
-	tq_redis_append(r, 2, argv, NULL);
-	for (i = 0; i < 3; i++) {
-		if ((rep[i] = tq_redis_reply(r, err)) == NULL)
-			goto out;
-	}
-	if (rep[0]->type == REDIS_REPLY_STRING)
-		*id = tq_xstrdup(rep[0]->str);
-	if (rep[1]->type == REDIS_REPLY_STRING)
-		*epoch = atoll(rep[1]->str);
-	if (rep[2]->type == REDIS_REPLY_INTEGER && rep[2]->integer > 0)
-		*ttl_ms = rep[2]->integer;
-	rc = 0;
-out:
-	for (i = 0; i < 3; i++) {
-		if (rep[i] != NULL)
-			freeReplyObject(rep[i]);
-	}
-	tq_redis_discard(r);
-	free(k0);
-	free(k1);
-	return (rc);
+	*id = ls.id;
+	ls.id = NULL;
+	*epoch = ls.epoch;
+	*ttl_ms = ls.ttl_ms;
+	tq_leader_seen_done(&ls);
+	return (0);
 }
 
 int
