@@ -225,6 +225,21 @@ wait_until() {
 	return 0
 }
 
+# ledger_figures FILE: set c_NAME for each NAME=N figure that
+# tests/chaos/check.py printed into FILE (the others empty).
+ledger_figures() {
+	c_acked= c_completed= c_completions= c_duplicates= c_dup_ids=
+	c_dead= c_dead_noreason= c_pending= c_lost= c_unacked_done= c_fsck=
+	for _kv in $(cat "$1"); do
+		case ${_kv%%=*} in
+		acked|completed|completions|duplicates|dup_ids|dead|\
+		dead_noreason|pending|lost|unacked_done|fsck)
+			eval "c_${_kv%%=*}=\${_kv#*=}"
+			;;
+		esac
+	done
+}
+
 jsonq() {
 	"$PYTHON" -c 'import json, sys
 d = json.load(sys.stdin)

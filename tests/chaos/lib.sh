@@ -215,16 +215,7 @@ ledger_check() {
 	_name=$1
 	$CHECK "$TQ" "$2" "$3" "$4" >"$T/check.out" 2>"$T/check.err"
 	c_status=$?
-	c_acked= c_completed= c_completions= c_duplicates= c_dup_ids=
-	c_dead= c_dead_noreason= c_pending= c_lost= c_unacked_done= c_fsck=
-	for _kv in $(cat "$T/check.out"); do
-		case ${_kv%%=*} in
-		acked|completed|completions|duplicates|dup_ids|dead|\
-		dead_noreason|pending|lost|unacked_done|fsck)
-			eval "c_${_kv%%=*}=\${_kv#*=}"
-			;;
-		esac
-	done
+	ledger_figures "$T/check.out"
 	[ -s "$T/check.err" ] && diag "$(cat "$T/check.err")"
 	tap_is "$_name: no acknowledged task lost" 0 "$c_lost"
 	tap_is "$_name: none left pending" 0 "$c_pending"

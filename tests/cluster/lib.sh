@@ -303,16 +303,7 @@ cluster_ledger() {
 	_name=$1
 	$CHECK "$TQ" "$2" "$3" "$4" >"$TQ_TESTDIR/$_name.check" \
 	    2>"$TQ_TESTDIR/$_name.check.err"
-	c_acked= c_completed= c_completions= c_duplicates= c_dup_ids=
-	c_dead= c_dead_noreason= c_pending= c_lost= c_unacked_done= c_fsck=
-	for _kv in $(cat "$TQ_TESTDIR/$_name.check"); do
-		case ${_kv%%=*} in
-		acked|completed|completions|duplicates|dup_ids|dead|\
-		dead_noreason|pending|lost|unacked_done|fsck)
-			eval "c_${_kv%%=*}=\${_kv#*=}"
-			;;
-		esac
-	done
+	ledger_figures "$TQ_TESTDIR/$_name.check"
 	head -n 5 "$TQ_TESTDIR/$_name.check.err" | while read -r _l; do
 		diag "$_l"
 	done
