@@ -470,7 +470,6 @@ tq_task_free(struct tq_task *t)
 	free(t);
 }
 
-/* Replace the lease after an extension; token is copied (may be NULL). */
 int
 tq_task_ack_sent(struct tq_task *t, int sent)
 {
@@ -480,6 +479,7 @@ tq_task_ack_sent(struct tq_task *t, int sent)
 	return (before);
 }
 
+/* Replace the lease after an extension; token is copied (may be NULL). */
 void
 tq_task_set_lease(struct tq_task *t, const char *token, int64_t deadline_ms)
 {

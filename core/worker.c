@@ -77,7 +77,6 @@ struct tq_job {
 	struct tq_task		*task;
 	int64_t			 started;	/* monotonic ms */
 	int64_t			 deadline;	/* monotonic ms: timeout */
-	int64_t			 wall_deadline;	/* Unix ms: the same */
 	int			 timeout_s;	/* the task's, or the worker's */
 	int			 timed_out;	/* heartbeat's: cancelled at it */
 	int64_t			 extended;	/* monotonic ms: last extension */
@@ -422,7 +421,7 @@ tq_job_timeout_s(const struct tq_job *job)
 int64_t
 tq_job_deadline(const struct tq_job *job)
 {
-	return (job->wall_deadline);
+	return (tq_wall_ms() + tq_job_remaining_ms(job));
 }
 
 int
@@ -510,6 +509,13 @@ tq_job_cancel(struct tq_job *job)
 	__atomic_store_n(&job->cancelled, 1, __ATOMIC_RELEASE);
 }
 
+/* The error of an attempt that ran past its timeout. */
+static void
+tq_job_timeout_why(const struct tq_job *job, char *why, size_t len)
+{
+	snprintf(why, len, "timed out after %d s", job->timeout_s);
+}
+
 /*
  * A handler returned past its deadline: whatever it said, the attempt
  * failed, so that a task is never acked after its timeout.
@@ -519,7 +525,7 @@ tq_job_expire(struct tq_job *job)
 {
 	char	why[64];
 
-	snprintf(why, sizeof why, "timed out after %d s", job->timeout_s);
+	tq_job_timeout_why(job, why, sizeof why);
 	tq_job_set_error(job, why);
 	return (TQ_JOB_RETRY);
 }
@@ -668,6 +674,14 @@ tq_worker_dispatch(struct tq_worker *w, struct tq_job *job)
 	return (TQ_JOB_RETRY);
 }
 
+/* Slots (running plus prefetched) no job or fetch holds; under w->mu. */
+static int
+tq_worker_free_slots(const struct tq_worker *w)
+{
+	return (w->concurrency + w->prefetch - w->busy - w->npending -
+	    w->inflight);
+}
+
 /*
  * Whether the fetcher should lease more (called with w->mu held): when
  * the handler threads are about to run dry, or enough slots (running
@@ -678,7 +692,7 @@ static int
 tq_worker_should_fetch(struct tq_worker *w)
 {
 	int	slots = w->concurrency + w->prefetch;
-	int	free_slots = slots - w->busy - w->npending - w->inflight;
+	int	free_slots = tq_worker_free_slots(w);
 	int	batch = slots / 2 < TQ_FETCH_MAX ? slots / 2 : TQ_FETCH_MAX;
 
 	return (free_slots > 0 && (w->npending == 0 || free_slots >= batch));
@@ -759,8 +773,6 @@ tq_worker_thread(void *arg)
 		job->timeout_s = tq_task_timeout_s(job->task) > 0 ?
 		    tq_task_timeout_s(job->task) : w->timeout_s;
 		job->deadline = job->started + (int64_t)job->timeout_s * 1000;
-		job->wall_deadline = tq_wall_ms() +
-		    (int64_t)job->timeout_s * 1000;
 		w->running[ta->slot] = job;
 		pthread_mutex_unlock(&w->mu);
 		tq_job_free(dead);
@@ -999,18 +1011,15 @@ tq_worker_fetcher(void *arg)
 			pthread_cond_wait(&w->slot_freed, &w->mu);
 			w->fetch_waiting--;
 		}
-		free_slots = w->concurrency + w->prefetch - w->busy -
-		    w->npending - w->inflight;
+		if (w->stopping) {
+			pthread_mutex_unlock(&w->mu);
+			break;
+		}
+		free_slots = tq_worker_free_slots(w);
 		if (free_slots > TQ_FETCH_MAX)
 			free_slots = TQ_FETCH_MAX;
 		w->inflight += free_slots;
 		pthread_mutex_unlock(&w->mu);
-		if (w->stopping) {
-			pthread_mutex_lock(&w->mu);
-			w->inflight -= free_slots;
-			pthread_mutex_unlock(&w->mu);
-			break;
-		}
 
 		tq_error_clear(&err);
 		n = tq_dequeue_batch(ta->c, &o, tasks, free_slots, &err);
@@ -1149,8 +1158,7 @@ tq_worker_tend(struct tq_worker *w, struct tq_client *c, struct tq_job *job,
 		if (!tq_job_settle(job))
 			return;
 		/* Not tq_job_set_error: the handler's thread owns job->error. */
-		snprintf(why, sizeof why, "timed out after %d s",
-		    job->timeout_s);
+		tq_job_timeout_why(job, why, sizeof why);
 		tq_worker_log(w, 1, "task %s: handler still running %d ms "
 		    "after its timeout; failing the attempt without it",
 		    tq_task_id(job->task), TQ_TIMEOUT_GRACE_MS);
