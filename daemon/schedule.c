@@ -6,16 +6,14 @@
  * Each section is validated in full when the configuration is read (cron
  * spec, time zone, names, payload), so a typo is refused by "tqd -t" and
  * by SIGHUP instead of surfacing at 3 a.m.; an error names the file, the
- * line and the key, as the configuration's own do.  schedule_due decides
- * which
- * occurrence to fire: only the latest one that is due and at most
- * misfire_grace late.  Exactly-once across several tqd and restarts is
+ * line and the key, as the configuration's own do (config_error).
+ * schedule_due decides which occurrence to fire: only the latest one that
+ * is due and at most misfire_grace late.  Exactly-once across several tqd and restarts is
  * not kept here but in Redis: jobs.c enqueues each occurrence under a
  * task id and unique key derived from the schedule name and the
  * occurrence time, so a second attempt is refused.
  */
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,33 +21,6 @@
 #include <cjson/cJSON.h>
 
 #include "tqd.h"
-
-/*
- * "file:line: schedule.NAME.key: why", the form of every configuration
- * error: the line that set key, or the section's header when the key is
- * missing.  Without a file (no schedule can come from elsewhere, but a
- * caller may pass none), "schedule.NAME.key: why".
- */
-static void TQD_PRINTFLIKE(7, 8)
-schedule_error(const struct tq_config *cfg, const char *path,
-    const struct tqd_schedule *s, const char *key, char *errbuf, size_t len,
-    const char *fmt, ...)
-{
-	va_list	ap;
-	char	section[TQ_NAME_MAX + 16], why[384];
-	int	line;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof why, fmt, ap);
-	va_end(ap);
-	snprintf(section, sizeof section, "schedule %s", s->name);
-	line = tq_config_line(cfg, section, key);
-	if (path != NULL && line > 0)
-		snprintf(errbuf, len, "%s:%d: schedule.%s.%s: %s", path, line,
-		    s->name, key, why);
-	else
-		snprintf(errbuf, len, "schedule.%s.%s: %s", s->name, key, why);
-}
 
 /* Fill s from [schedule name]; 0, or -1 with errbuf set. */
 static int
@@ -64,23 +35,22 @@ schedule_one(const struct tq_config *cfg, const char *path, const char *name,
 	snprintf(section, sizeof section, "schedule %s", name);
 	memset(s, 0, sizeof s[0]);
 	s->name = tq_xstrdup(name);
-	s->line = tq_config_line(cfg, section, NULL);
 	v = tq_config_str(cfg, section, "cron");
 	if (*v == '\0' || cron_parse(v, &s->cron, why, sizeof why) != 0) {
-		schedule_error(cfg, path, s, "cron", errbuf, len, "%s",
+		config_error(cfg, path, section, "cron", errbuf, len, "%s",
 		    *v == '\0' ? "is required" : why);
 		return (-1);
 	}
 	v = tq_config_str(cfg, section, "timezone");
 	if (cron_check_tz(v, why, sizeof why) != 0) {
-		schedule_error(cfg, path, s, "timezone", errbuf, len, "%s",
-		    why);
+		config_error(cfg, path, section, "timezone", errbuf, len,
+		    "%s", why);
 		return (-1);
 	}
 	s->tz = tq_xstrdup(v);
 	v = tq_config_str(cfg, section, "type");
 	if (tq_check_name("task type", v, &err) != 0) {
-		schedule_error(cfg, path, s, "type", errbuf, len, "%s",
+		config_error(cfg, path, section, "type", errbuf, len, "%s",
 		    *v == '\0' ? "is required" : err.msg);
 		return (-1);
 	}
@@ -89,14 +59,14 @@ schedule_one(const struct tq_config *cfg, const char *path, const char *name,
 	if (*queue == '\0')
 		queue = s->type;
 	if (tq_check_name("queue name", queue, &err) != 0) {
-		schedule_error(cfg, path, s, "queue", errbuf, len, "%s",
+		config_error(cfg, path, section, "queue", errbuf, len, "%s",
 		    err.msg);
 		return (-1);
 	}
 	s->queue = tq_xstrdup(queue);
 	v = tq_config_str(cfg, section, "payload");
 	if ((json = cJSON_Parse(v)) == NULL) {
-		schedule_error(cfg, path, s, "payload", errbuf, len,
+		config_error(cfg, path, section, "payload", errbuf, len,
 		    "not valid JSON");
 		return (-1);
 	}

@@ -37,7 +37,6 @@
  * within a second of SIGTERM even while Redis hangs.  [redis]
  * connect_timeout and command_timeout apply to tqd up to this.
  */
-#define TQD_WAIT_MAX	"1s"
 #define TQD_WAIT_MAX_MS	1000
 
 int		 tqd_log_level = TQD_LOG_INFO;
@@ -192,8 +191,8 @@ tqd_config_read(struct tqd *d, char *errbuf, size_t len)
 	struct tq_error		 err;
 	struct tqd_schedule	*s;
 	const char		*w;
+	char			 wait_max[16];
 	size_t			 n;
-	int			 line;
 
 	tq_error_clear(&err);
 	if ((d->cfg_path != NULL &&
@@ -212,21 +211,17 @@ tqd_config_read(struct tqd *d, char *errbuf, size_t len)
 	schedule_free(s, n);
 	if (tq_config_int(cfg, "tqd", "syslog") &&
 	    *tq_config_str(cfg, "tqd", "log_file") != '\0') {
-		/* A message in the form of the file's own: file:line: key. */
-		if ((line = tq_config_line(cfg, "tqd", "log_file")) > 0)
-			snprintf(errbuf, len, "%s:%d: ", d->cfg_path, line);
-		else
-			errbuf[0] = '\0';
-		snprintf(errbuf + strlen(errbuf), len - strlen(errbuf),
-		    "tqd.log_file: syslog = yes sends the log to syslog; "
-		    "set one or the other");
+		config_error(cfg, d->cfg_path, "tqd", "log_file", errbuf, len,
+		    "syslog = yes sends the log to syslog; set one or "
+		    "the other");
 		tq_config_free(cfg);
 		return (NULL);
 	}
+	snprintf(wait_max, sizeof wait_max, "%dms", TQD_WAIT_MAX_MS);
 	for (n = 0; n < sizeof waits / sizeof waits[0]; n++) {
 		if (tq_config_int(cfg, "redis", waits[n]) > TQD_WAIT_MAX_MS)
-			(void)tq_config_set(cfg, "redis", waits[n],
-			    TQD_WAIT_MAX, NULL);
+			(void)tq_config_set(cfg, "redis", waits[n], wait_max,
+			    NULL);
 	}
 	/* On every read, SIGHUP too: after a chmod, the warning stops. */
 	for (n = 0; (w = tq_config_warning(cfg, n)) != NULL; n++)

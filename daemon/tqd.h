@@ -58,7 +58,6 @@ struct tqd_schedule {
 	int		 max_retries;
 	int		 timeout_s;
 	int64_t		 misfire_ms;
-	int		 line;		/* of its [schedule NAME] header */
 	int64_t		 last_ms;	/* last occurrence fired (wall) */
 	int64_t		 next_ms;	/* next occurrence (wall); 0: unknown */
 };
@@ -153,6 +152,11 @@ int		 tqd_log_open(struct tqd *d, const struct tq_config *cfg,
 		     char *errbuf, size_t len);
 int		 tqd_pidfile(struct tqd *d, const char *path, char *errbuf,
 		     size_t len);
+
+/* config.c */
+void		 config_error(const struct tq_config *cfg, const char *path,
+		     const char *section, const char *key, char *errbuf,
+		     size_t len, const char *fmt, ...) TQD_PRINTFLIKE(7, 8);
 
 /* schedule.c */
 #define SCHEDULE_SLACK_MS	1000	/* lateness that is not a miss */
