@@ -97,7 +97,7 @@ struct source {
 	struct snapshot		 work;
 };
 
-static int64_t
+int64_t
 source_now_us(void)
 {
 	struct timespec	 ts;
@@ -106,7 +106,7 @@ source_now_us(void)
 	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 }
 
-static int64_t
+int64_t
 source_now_ms(void)
 {
 	return (source_now_us() / 1000);

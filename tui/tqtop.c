@@ -55,21 +55,6 @@ tqtop_oom(size_t size)
 
 static FILE	*tqtop_timing;	/* $TQTOP_TIMING, or NULL */
 
-static int64_t
-now_us(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
-
-static int64_t
-now_ms(void)
-{
-	return (now_us() / 1000);
-}
-
 /* An environment variable, with "" as unset. */
 static const char *
 env(const char *name)
@@ -133,13 +118,13 @@ static int
 tqtop_sleep(int64_t ms)
 {
 	struct pollfd	 pfd[2];
-	int64_t		 end = now_ms() + ms, left;
+	int64_t		 end = source_now_ms() + ms, left;
 
 	pfd[0].fd = STDOUT_FILENO;
 	pfd[0].events = 0;
 	pfd[1].fd = crt_wake_fd;
 	pfd[1].events = POLLIN;
-	while (!crt_quit && (left = end - now_ms()) > 0) {
+	while (!crt_quit && (left = end - source_now_ms()) > 0) {
 		if (poll(pfd, 2, (int)(left > 1000 ? 1000 : left)) > 0 &&
 		    (pfd[0].revents & (POLLERR | POLLHUP)) != 0) {
 			errno = EPIPE;
@@ -393,10 +378,10 @@ tqtop_draw(struct tqtop *t)
 		screen_draw(t);
 		return;
 	}
-	start = now_us();
+	start = source_now_us();
 	screen_draw(t);
 	fprintf(tqtop_timing, "fetch_ms=%.2f draw_ms=%.2f queues=%zu\n",
-	    t->snap.fetch_us / 1000.0, (now_us() - start) / 1000.0,
+	    t->snap.fetch_us / 1000.0, (source_now_us() - start) / 1000.0,
 	    t->snap.nqueues);
 	fflush(tqtop_timing);
 	t->timed = 1;
@@ -412,7 +397,7 @@ tqtop_loop(struct tqtop *t, long iterations)
 
 	screen_layout(t);
 	while (!crt_quit && !(flags & TQ_UI_QUIT)) {
-		now = now_ms();
+		now = source_now_ms();
 		/* The first figures come at once, and as soon as they are
 		 * on screen a second fetch for the sparklines of the rows
 		 * they show. */
@@ -431,7 +416,7 @@ tqtop_loop(struct tqtop *t, long iterations)
 		if (iterations > 0 && fetched >= iterations)
 			break;
 
-		wait = next - now_ms();
+		wait = next - source_now_ms();
 		if (wait > TQTOP_TICK_MS)
 			wait = TQTOP_TICK_MS;
 		if (wait < 0)

@@ -287,6 +287,9 @@ __attribute__((noreturn, format(printf, 1, 2)))
 void		 crt_fatalx(const char *fmt, ...);
 
 /* source.c */
+/* The monotonic clock, for timeouts and timings (the loop's too). */
+int64_t		 source_now_us(void);
+int64_t		 source_now_ms(void);
 struct source	*source_new(const struct tq_config *cfg, struct tq_error *err);
 /* Stop the fetch thread (waiting a moment at most for a call in flight)
  * and free what it can. */
